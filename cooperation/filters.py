@@ -1,0 +1,261 @@
+"""Query-string filters of every resource, as the contract names them.
+
+The shared filters (`country`, `pair`, one country column, `year`, the period
+bounds, money bounds) are declared once here and reused by each FilterSet.
+Invalid input never filters silently: django-filter's DRF backend turns an
+invalid form into a 400 naming the parameter.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db.models import F, QuerySet
+from rest_framework import filters as drf_filters
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.views import APIView
+
+from cooperation.models import (
+    Country,
+    CulturalInitiative,
+    CulturalLandmark,
+    Flow,
+    InitiativeKind,
+    Investment,
+    InvestmentStatus,
+    LandmarkKind,
+    Qualifier,
+    ScholarshipProgram,
+    Source,
+    TradeFigure,
+)
+
+
+def clean_country_code(value: str) -> str:
+    """An alpha-2 code, any case, that names a known country; returned upper-case."""
+    code = value.strip().upper()
+    if len(code) != 2 or not code.isascii() or not code.isalpha():
+        raise forms.ValidationError(f"'{value[:50]}' is not an ISO 3166-1 alpha-2 code.", code="invalid")
+    if not Country.objects.filter(code=code).exists():
+        raise forms.ValidationError(f"Unknown country code '{code}'.", code="unknown_country")
+    return code
+
+
+class CountryCodeField(forms.CharField):
+    def clean(self, value: Any) -> str | None:
+        value = super().clean(value)
+        return clean_country_code(value) if value else None
+
+
+class CountryPairField(forms.CharField):
+    def clean(self, value: Any) -> tuple[str, str] | None:
+        value = super().clean(value)
+        if not value:
+            return None
+        parts = value.split(",")
+        if len(parts) != 2:
+            raise forms.ValidationError("Give exactly two country codes separated by a comma, such as KZ,HU.")
+        first, second = (clean_country_code(part) for part in parts)
+        if first == second:
+            raise forms.ValidationError(f"A pair needs two different countries, not {first} twice.")
+        return first, second
+
+
+class StrictBooleanField(forms.Field):
+    """`true`/`false` (also 1/0); anything else is an error, not a silently ignored filter."""
+
+    def to_python(self, value: Any) -> bool | None:
+        if value in (None, ""):
+            return None
+        text = str(value).strip().lower()
+        if text in ("true", "1"):
+            return True
+        if text in ("false", "0"):
+            return False
+        raise forms.ValidationError(f"Must be true or false, not '{str(value)[:50]}'.")
+
+
+class CountryFilter(django_filters.CharFilter):
+    """Records in which the country takes part, on either side."""
+
+    field_class = CountryCodeField
+
+    def filter(self, qs: Any, value: str | None) -> Any:
+        return qs.involving(value) if value else qs
+
+
+class PairFilter(django_filters.CharFilter):
+    """Records between two countries, in either direction."""
+
+    field_class = CountryPairField
+
+    def filter(self, qs: Any, value: tuple[str, str] | None) -> Any:
+        return qs.for_pair(*value) if value else qs
+
+
+class CountryColumnFilter(django_filters.CharFilter):
+    """One country column (reporter, investor, ...), by alpha-2 code in any case."""
+
+    field_class = CountryCodeField
+
+
+class YearFilter(django_filters.NumberFilter):
+    """Records whose whole period lies in the calendar year."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", datetime.MINYEAR)
+        kwargs.setdefault("max_value", datetime.MAXYEAR)
+        super().__init__(**kwargs)
+
+    def filter(self, qs: Any, value: int | None) -> Any:
+        return qs.within_year(value) if value is not None else qs
+
+
+class StrictBooleanFilter(django_filters.Filter):
+    field_class = StrictBooleanField
+
+
+def money_filter(field_name: str, lookup_expr: str, help_text: str) -> django_filters.NumberFilter:
+    # Bounded like the column itself, so 1e400 is a 400 and never reaches the database.
+    return django_filters.NumberFilter(
+        field_name=field_name, lookup_expr=lookup_expr, max_digits=20, decimal_places=2, help_text=help_text
+    )
+
+
+def source_filter() -> django_filters.ModelChoiceFilter:
+    return django_filters.ModelChoiceFilter(
+        queryset=Source.objects.all(),
+        help_text="Records citing this source (its id).",
+        error_messages={"invalid_choice": "Source %(value)s does not exist."},
+    )
+
+
+class RecordFilterSet(django_filters.FilterSet):
+    country = CountryFilter(help_text="Records involving this country on either side (alpha-2, any case).")
+    pair = PairFilter(help_text="Records between two countries in either direction: two alpha-2 codes, e.g. KZ,HU.")
+    source = source_filter()
+
+
+class PeriodFilterSet(RecordFilterSet):
+    year = YearFilter(help_text="Only records whose whole period lies in this calendar year (e.g. 2023).")
+    period_after = django_filters.DateFilter(
+        field_name="period_start", lookup_expr="gte", help_text="period_start on or after this date (YYYY-MM-DD)."
+    )
+    period_before = django_filters.DateFilter(
+        field_name="period_end", lookup_expr="lte", help_text="period_end on or before this date (YYYY-MM-DD)."
+    )
+
+
+class TradeFigureFilterSet(PeriodFilterSet):
+    reporter = CountryColumnFilter(help_text="Reporting country (alpha-2).")
+    partner = CountryColumnFilter(help_text="Partner country (alpha-2).")
+    flow = django_filters.ChoiceFilter(choices=Flow.choices, help_text="turnover, export or import.")
+    value_min = money_filter("value", "gte", "value at least this (decimal).")
+    value_max = money_filter("value", "lte", "value at most this (decimal).")
+    currency = django_filters.CharFilter(help_text="ISO 4217 code, e.g. USD (any case).", method="filter_currency")
+    qualifier = django_filters.ChoiceFilter(choices=Qualifier.choices, help_text="How the value is stated.")
+
+    class Meta:
+        model = TradeFigure
+        fields: list[str] = []
+
+    def filter_currency(self, qs: QuerySet[TradeFigure], name: str, value: str) -> QuerySet[TradeFigure]:
+        return qs.filter(currency=value.upper())
+
+
+class InvestmentFilterSet(PeriodFilterSet):
+    investor = CountryColumnFilter(help_text="Investor country (alpha-2).")
+    recipient = CountryColumnFilter(help_text="Recipient country (alpha-2).")
+    status = django_filters.ChoiceFilter(choices=InvestmentStatus.choices, help_text="realized, planned or interest.")
+    sector = django_filters.CharFilter(
+        field_name="sectors__slug",
+        lookup_expr="iexact",
+        help_text="Investments targeting this sector (slug, e.g. logistics).",
+    )
+    amount_min = money_filter("amount", "gte", "amount at least this (decimal).")
+    amount_max = money_filter("amount", "lte", "amount at most this (decimal).")
+
+    class Meta:
+        model = Investment
+        fields: list[str] = []
+
+
+class CulturalLandmarkFilterSet(RecordFilterSet):
+    located_in = CountryColumnFilter(help_text="Country where the landmark is (alpha-2).")
+    honoured_country = CountryColumnFilter(help_text="Country the landmark honours (alpha-2).")
+    kind = django_filters.ChoiceFilter(choices=LandmarkKind.choices, help_text="Kind of landmark.")
+    city = django_filters.CharFilter(lookup_expr="iexact", help_text="City, case-insensitive exact match.")
+
+    class Meta:
+        model = CulturalLandmark
+        fields: list[str] = []
+
+
+class ScholarshipProgramFilterSet(RecordFilterSet):
+    sponsor = CountryColumnFilter(help_text="Sponsoring country (alpha-2).")
+    recipient = CountryColumnFilter(help_text="Recipient country (alpha-2).")
+    annual_grants_min = django_filters.NumberFilter(
+        field_name="annual_grants",
+        lookup_expr="gte",
+        field_class=forms.IntegerField,
+        min_value=0,
+        max_value=2**31 - 1,
+        help_text="annual_grants at least this (integer).",
+    )
+
+    class Meta:
+        model = ScholarshipProgram
+        fields: list[str] = []
+
+
+class CulturalInitiativeFilterSet(RecordFilterSet):
+    kind = django_filters.ChoiceFilter(choices=InitiativeKind.choices, help_text="Kind of initiative.")
+
+    class Meta:
+        model = CulturalInitiative
+        fields: list[str] = []
+
+
+class CountryFilterSet(django_filters.FilterSet):
+    has_records = StrictBooleanFilter(
+        method="filter_has_records",
+        help_text="true: only countries that appear in at least one record; false: only those that appear in none.",
+    )
+
+    class Meta:
+        model = Country
+        fields: list[str] = []
+
+    def filter_has_records(self, qs: Any, name: str, value: bool | None) -> Any:
+        return qs if value is None else qs.with_records(value)
+
+
+class StrictOrderingFilter(drf_filters.OrderingFilter):
+    """DRF's ordering, but an unknown field is a 400 instead of being silently dropped.
+
+    The primary key always ends the ordering, so pages never overlap or skip rows.
+    """
+
+    ordering_description = "Sort by one of the listed fields; prefix - to reverse. Nulls sort last."
+
+    def get_ordering(self, request: Request, queryset: QuerySet[Any], view: APIView) -> list[Any] | None:
+        raw = request.query_params.get(self.ordering_param)
+        if not raw:
+            return None
+        terms = [term.strip() for term in raw.split(",")]
+        allowed = [name for name, _label in self.get_valid_fields(queryset, view, {"request": request})]
+        unknown = [term for term in terms if term.lstrip("-") not in allowed]
+        if unknown:
+            message = f"Cannot order by {', '.join(map(repr, unknown))}; allowed: {', '.join(allowed)} (- reverses)."
+            raise ValidationError({self.ordering_param: [message]})
+        # Nulls last in both directions, the same on SQLite and PostgreSQL.
+        return [
+            F(term[1:]).desc(nulls_last=True) if term.startswith("-") else F(term).asc(nulls_last=True)
+            for term in terms
+        ] + ["pk"]

@@ -1,0 +1,39 @@
+"""Request guards that must hold before any view runs."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from http import HTTPStatus
+
+from django.http import HttpRequest, HttpResponse
+
+from cooperation.errors import json_error, server_error
+
+logger = logging.getLogger("django.request")
+
+
+class ApiErrorMiddleware:
+    """Keep the one error shape under /api/ even where Django would answer in HTML.
+
+    NUL bytes are refused up front: PostgreSQL cannot store or compare them, so
+    they would otherwise reach the database as a 500. Crashes under /api/ become
+    the JSON 500 whether DEBUG is on or off.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "\x00" in request.path:
+            return json_error(HTTPStatus.BAD_REQUEST, "The URL path must not contain NUL bytes.", field="path")
+        for name, values in request.GET.lists():
+            if "\x00" in name or any("\x00" in value for value in values):
+                return json_error(HTTPStatus.BAD_REQUEST, "Must not contain NUL bytes.", field=name.replace("\x00", ""))
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        if not request.path.startswith("/api/"):
+            return None
+        logger.exception("Internal server error: %s", request.path, extra={"status_code": 500, "request": request})
+        return server_error(request)

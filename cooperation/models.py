@@ -1,0 +1,539 @@
+"""Cooperation records: each fact between countries, traced to its source."""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+from typing import Any, ClassVar
+
+from django.core.exceptions import ValidationError
+from django.core.validators import (
+    MaxValueValidator,
+    MinValueValidator,
+    RegexValidator,
+)
+from django.db import models
+from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
+
+from cooperation.querysets import (
+    CountryQuerySet,
+    ParticipantsQuerySet,
+    TwoCountryQuerySet,
+)
+
+currency_validator = RegexValidator(r"^[A-Z]{3}\Z", "Enter a three-letter upper-case ISO 4217 code, such as USD.")
+sector_validator = RegexValidator(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z", "Enter a lower-case slug, such as logistics.")
+
+
+class Flow(models.TextChoices):
+    TURNOVER = "turnover", "Turnover (exports plus imports)"
+    EXPORT = "export", "Exports from reporter to partner"
+    IMPORT = "import", "Imports into reporter from partner"
+
+
+class Qualifier(models.TextChoices):
+    EXACT = "exact", "Exact"
+    APPROXIMATE = "approximate", "Approximate"
+    AT_LEAST = "at_least", "At least (exceeded, more than)"
+    AT_MOST = "at_most", "At most (less than)"
+
+
+class InvestmentStatus(models.TextChoices):
+    REALIZED = "realized", "Realized"
+    PLANNED = "planned", "Planned"
+    INTEREST = "interest", "Interest"
+
+
+class LandmarkKind(models.TextChoices):
+    STREET = "street", "Street"
+    SCULPTURE = "sculpture", "Sculpture"
+    MONUMENT = "monument", "Monument"
+    BUILDING = "building", "Building"
+    PARK = "park", "Park"
+    OTHER = "other", "Other"
+
+
+class InitiativeKind(models.TextChoices):
+    FOUNDATION = "foundation", "Foundation"
+    FESTIVAL = "festival", "Festival"
+    PUBLISHING = "publishing", "Publishing or translation programme"
+    EXCHANGE = "exchange", "Exchange"
+    OTHER = "other", "Other"
+
+
+def choices_constraint(field: str, choices: type[models.TextChoices], name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(condition=Q(**{f"{field}__in": choices.values}), name=name)
+
+
+class Country(models.Model):
+    """An ISO 3166-1 country, identified by its alpha-2 code."""
+
+    code = models.CharField(
+        primary_key=True,
+        max_length=2,
+        validators=[RegexValidator(r"^[A-Z]{2}\Z", "Enter an upper-case ISO 3166-1 alpha-2 code.")],
+        help_text="ISO 3166-1 alpha-2 code, upper-case (e.g. KZ).",
+    )
+    alpha3 = models.CharField(max_length=3, unique=True, help_text="ISO 3166-1 alpha-3 code (e.g. KAZ).")
+    numeric = models.CharField(max_length=3, unique=True, help_text="ISO 3166-1 numeric code, three digits (e.g. 398).")
+    name = models.CharField(max_length=100, db_index=True, help_text="Short English name.")
+    official_name = models.CharField(max_length=200, blank=True, help_text="Official English name; may be empty.")
+
+    objects = CountryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name", "code"]
+        verbose_name_plural = "countries"
+        constraints = [
+            models.CheckConstraint(condition=Q(code__regex=r"^[A-Z]{2}$"), name="country_code_alpha2"),
+            models.CheckConstraint(condition=Q(numeric__regex=r"^[0-9]{3}$"), name="country_numeric_3_digits"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class Source(models.Model):
+    """A published text that records cite; it keeps the full text to check quotes against."""
+
+    title = models.CharField(max_length=300, help_text="Title of the article or document.")
+    publisher = models.CharField(max_length=200, blank=True, help_text="Who published it.")
+    url = models.URLField(max_length=500, blank=True, help_text="Where it was published.")
+    published_on = models.DateField(null=True, blank=True, help_text="Publication date, if the source states it.")
+    language = models.CharField(
+        max_length=35,
+        default="en",
+        validators=[RegexValidator(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*\Z", "Enter a BCP 47 tag, such as en.")],
+        help_text="BCP 47 language tag of the text (e.g. en).",
+    )
+    text = models.TextField(help_text="Full text; every record's source_quote must occur in it verbatim.")
+    created_at = models.DateTimeField(auto_now_add=True, help_text="When the source was added.")
+    updated_at = models.DateTimeField(auto_now=True, help_text="When the source last changed.")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["title", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        # A source whose text changes must keep every quote that records take from it.
+        if self.pk is None:
+            return
+        for model in RECORD_MODELS:
+            quotes = model._default_manager.filter(source=self).values_list("pk", "source_quote")
+            for pk, quote in quotes:
+                if quote not in self.text:
+                    raise ValidationError(
+                        {"text": f"The text no longer contains the quote of {model._meta.verbose_name} {pk}."}
+                    )
+
+
+class Sector(models.Model):
+    """An economic sector that investments target, named by a lower-case slug."""
+
+    slug = models.CharField(
+        primary_key=True,
+        max_length=50,
+        validators=[sector_validator],
+        help_text="Lower-case slug (e.g. logistics).",
+    )
+
+    class Meta:
+        ordering = ["slug"]
+        constraints = [
+            models.CheckConstraint(condition=Q(slug__regex=r"^[a-z0-9]+(-[a-z0-9]+)*$"), name="sector_slug_format"),
+        ]
+
+    def __str__(self) -> str:
+        return self.slug
+
+
+class Record(models.Model):
+    """What every cooperation record has: its source, the quote, and timestamps."""
+
+    source = models.ForeignKey(
+        Source,
+        on_delete=models.PROTECT,
+        related_name="%(class)ss",
+        help_text="The source that states this record.",
+    )
+    source_quote = models.TextField(
+        help_text="Verbatim excerpt of the source's text (one or a few consecutive sentences) that states this record."
+    )
+    created_at = models.DateTimeField(auto_now_add=True, help_text="When the record was added.")
+    updated_at = models.DateTimeField(auto_now=True, help_text="When the record last changed.")
+
+    # The two fields naming countries, for `involving()` and `for_pair()`.
+    country_fields: ClassVar[tuple[str, str]]
+
+    class Meta:
+        abstract = True
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.source_id is not None and self.source_quote:
+            text = Source.objects.filter(pk=self.source_id).values_list("text", flat=True).first()
+            if text is not None and self.source_quote not in text:
+                errors["source_quote"] = f"The quote does not occur verbatim in the text of source {self.source_id}."
+        if not self.source_quote.strip():
+            errors["source_quote"] = "The quote must not be blank."
+        if getattr(self, "country_fields", None):
+            first, second = (getattr(self, f"{name}_id") for name in self.country_fields)
+            if first is not None and first == second:
+                errors[self.country_fields[1]] = f"Must differ from {self.country_fields[0]} ({first})."
+        errors.update(self.clean_record())
+        if errors:
+            raise ValidationError(errors)
+
+    def clean_record(self) -> dict[str, str]:
+        """Invariants of one record type, as {field: message}."""
+        return {}
+
+
+def period_label(start: datetime.date | None, end: datetime.date | None) -> str | None:
+    """Show a period compactly: 2023, 2004/2024, 2024-01/2024-08, 2024-03, or full dates."""
+    if start is None or end is None:
+        return None
+    whole_months = start.day == 1 and end.day == calendar.monthrange(end.year, end.month)[1]
+    if whole_months and start.month == 1 and end.month == 12:
+        return str(start.year) if start.year == end.year else f"{start.year}/{end.year}"
+    if whole_months:
+        first, last = f"{start:%Y-%m}", f"{end:%Y-%m}"
+        return first if first == last else f"{first}/{last}"
+    return start.isoformat() if start == end else f"{start.isoformat()}/{end.isoformat()}"
+
+
+class Period(models.Model):
+    """A period of inclusive dates; concrete models declare the two date fields."""
+
+    period_start: datetime.date | None
+    period_end: datetime.date | None
+
+    class Meta:
+        abstract = True
+
+    @property
+    def period_label(self) -> str | None:
+        return period_label(self.period_start, self.period_end)
+
+    def clean_period(self) -> dict[str, str]:
+        start, end = self.period_start, self.period_end
+        if (start is None) != (end is None):
+            missing = "period_end" if end is None else "period_start"
+            return {missing: "Give both period_start and period_end, or neither."}
+        if start is not None and end is not None and end < start:
+            return {"period_end": f"Must be on or after period_start ({start.isoformat()})."}
+        return {}
+
+
+def period_constraints(prefix: str) -> list[models.CheckConstraint]:
+    return [
+        models.CheckConstraint(condition=Q(period_end__gte=F("period_start")), name=f"{prefix}_period_ordered"),
+        models.CheckConstraint(
+            condition=Q(period_start__isnull=True, period_end__isnull=True)
+            | Q(period_start__isnull=False, period_end__isnull=False),
+            name=f"{prefix}_period_complete",
+        ),
+    ]
+
+
+def distinct_countries_constraint(first: str, second: str, prefix: str) -> models.CheckConstraint:
+    return models.CheckConstraint(condition=~Q(**{first: F(second)}), name=f"{prefix}_countries_differ")
+
+
+def currency_constraint(prefix: str) -> models.CheckConstraint:
+    return models.CheckConstraint(condition=Q(currency__regex=r"^[A-Z]{3}$"), name=f"{prefix}_currency_iso4217")
+
+
+def country_field(related_name: str, help_text: str) -> models.ForeignKey[Country, Country]:
+    return models.ForeignKey(Country, on_delete=models.PROTECT, related_name=related_name, help_text=help_text)
+
+
+money_max_digits = 20
+
+
+class TradeFigure(Period, Record):
+    """Bilateral trade between two countries in one period."""
+
+    reporter = country_field("trade_figures_reported", "Country whose trade this is (alpha-2).")
+    partner = country_field("trade_figures_partnered", "The other country (alpha-2).")
+    flow = models.CharField(
+        max_length=10,
+        choices=Flow.choices,
+        db_index=True,
+        help_text="turnover (both directions, symmetric pair), export or import, from the reporter's side.",
+    )
+    period_start = models.DateField(db_index=True, help_text="First day of the period (inclusive).")
+    period_end = models.DateField(db_index=True, help_text="Last day of the period (inclusive).")
+    value = models.DecimalField(
+        max_digits=money_max_digits,
+        decimal_places=2,
+        validators=[MinValueValidator(0)],
+        db_index=True,
+        help_text="Value of the trade, in `currency`.",
+    )
+    currency = models.CharField(
+        max_length=3, validators=[currency_validator], db_index=True, help_text="ISO 4217 currency code (e.g. USD)."
+    )
+    qualifier = models.CharField(
+        max_length=12,
+        choices=Qualifier.choices,
+        default=Qualifier.EXACT,
+        db_index=True,
+        help_text="How the source states the value: exact, approximate, at_least or at_most.",
+    )
+    change_pct = models.DecimalField(
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text="Change in percent against the same period a year earlier, if the source gives it.",
+    )
+    notes = models.TextField(blank=True, help_text="Editorial notes on how the record was read from the source.")
+
+    objects = TwoCountryQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    country_fields = ("reporter", "partner")
+
+    class Meta:
+        ordering = ["period_start", "id"]
+        indexes = [models.Index(fields=["reporter", "partner"], name="trade_pair_idx")]
+        constraints = [
+            *period_constraints("trade"),
+            distinct_countries_constraint("reporter", "partner", "trade"),
+            currency_constraint("trade"),
+            models.CheckConstraint(condition=Q(value__gte=0), name="trade_value_non_negative"),
+            choices_constraint("flow", Flow, "trade_flow_valid"),
+            choices_constraint("qualifier", Qualifier, "trade_qualifier_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reporter_id}-{self.partner_id} {self.flow} {self.period_label}: {self.value} {self.currency}"
+
+    def clean_record(self) -> dict[str, str]:
+        return self.clean_period()
+
+
+class Investment(Period, Record):
+    """Capital from an investor country into a recipient country."""
+
+    investor = country_field("investments_made", "Country the capital comes from (alpha-2).")
+    recipient = country_field("investments_received", "Country the capital goes to (alpha-2).")
+    amount = models.DecimalField(
+        max_digits=money_max_digits,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        db_index=True,
+        help_text="Amount in `currency`; null for an interest or plan without a figure.",
+    )
+    currency = models.CharField(
+        max_length=3,
+        validators=[currency_validator],
+        default="USD",
+        db_index=True,
+        help_text="ISO 4217 currency code of `amount` (e.g. USD).",
+    )
+    qualifier = models.CharField(
+        max_length=12,
+        choices=Qualifier.choices,
+        default=Qualifier.EXACT,
+        db_index=True,
+        help_text="How the source states the amount: exact, approximate, at_least or at_most.",
+    )
+    status = models.CharField(
+        max_length=10,
+        choices=InvestmentStatus.choices,
+        db_index=True,
+        help_text="realized (money invested), planned, or interest (investors interested).",
+    )
+    sectors = models.ManyToManyField(
+        Sector, blank=True, related_name="investments", help_text="Sectors the investment targets (slugs)."
+    )
+    period_start = models.DateField(
+        null=True, blank=True, db_index=True, help_text="First day of the period (inclusive); null if none is given."
+    )
+    period_end = models.DateField(
+        null=True, blank=True, db_index=True, help_text="Last day of the period (inclusive); null if none is given."
+    )
+    description = models.TextField(blank=True, help_text="What the investment is.")
+
+    objects = TwoCountryQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[sectors])
+
+    country_fields = ("investor", "recipient")
+
+    class Meta:
+        ordering = [F("period_start").asc(nulls_last=True), "id"]
+        indexes = [models.Index(fields=["investor", "recipient"], name="investment_pair_idx")]
+        constraints = [
+            *period_constraints("investment"),
+            distinct_countries_constraint("investor", "recipient", "investment"),
+            currency_constraint("investment"),
+            models.CheckConstraint(
+                condition=Q(amount__gte=0) | Q(amount__isnull=True), name="investment_amount_non_negative"
+            ),
+            choices_constraint("qualifier", Qualifier, "investment_qualifier_valid"),
+            choices_constraint("status", InvestmentStatus, "investment_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        amount = f"{self.amount} {self.currency}" if self.amount is not None else "no amount"
+        return f"{self.investor_id}→{self.recipient_id} {self.status}: {amount}"
+
+    def clean_record(self) -> dict[str, str]:
+        return self.clean_period()
+
+
+class CulturalLandmark(Record):
+    """A place or object in one country that honours another."""
+
+    name = models.CharField(max_length=200, db_index=True, help_text="Name of the place or object.")
+    kind = models.CharField(max_length=10, choices=LandmarkKind.choices, db_index=True, help_text="What it is.")
+    located_in = country_field("landmarks_located", "Country where it is (alpha-2).")
+    city = models.CharField(max_length=100, blank=True, db_index=True, help_text="City where it is.")
+    honoured_country = country_field("landmarks_honouring", "Country it honours (alpha-2).")
+    honours = models.CharField(max_length=300, blank=True, help_text="Whom or what it honours, in words.")
+    established_on = models.DateField(null=True, blank=True, db_index=True, help_text="When it was established.")
+    latitude = models.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+        help_text="WGS 84 latitude in degrees.",
+    )
+    longitude = models.DecimalField(
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+        help_text="WGS 84 longitude in degrees.",
+    )
+    description = models.TextField(blank=True, help_text="What the landmark is.")
+
+    objects = TwoCountryQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    country_fields = ("located_in", "honoured_country")
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["located_in", "honoured_country"], name="landmark_pair_idx")]
+        constraints = [
+            distinct_countries_constraint("located_in", "honoured_country", "landmark"),
+            choices_constraint("kind", LandmarkKind, "landmark_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(latitude__gte=-90, latitude__lte=90) | Q(latitude__isnull=True),
+                name="landmark_latitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__gte=-180, longitude__lte=180) | Q(longitude__isnull=True),
+                name="landmark_longitude_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean_record(self) -> dict[str, str]:
+        if (self.latitude is None) != (self.longitude is None):
+            return {
+                "longitude" if self.longitude is None else "latitude": "Give both latitude and longitude, or neither."
+            }
+        return {}
+
+
+class ScholarshipProgram(Record):
+    """Grants that a sponsor country gives students of a recipient country."""
+
+    name = models.CharField(max_length=200, db_index=True, help_text="Name of the programme.")
+    sponsor = country_field("scholarships_sponsored", "Country that funds the grants (alpha-2).")
+    recipient = country_field("scholarships_received", "Country whose students receive them (alpha-2).")
+    annual_grants = models.PositiveIntegerField(
+        null=True, blank=True, db_index=True, help_text="Grants awarded each year, if the source says."
+    )
+    annual_grants_qualifier = models.CharField(
+        max_length=12,
+        choices=Qualifier.choices,
+        default=Qualifier.EXACT,
+        help_text="How the source states annual_grants.",
+    )
+    students_enrolled = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text=(
+            "Recipient-country students studying in the sponsor country that the source reports with the programme."
+        ),
+    )
+    students_enrolled_qualifier = models.CharField(
+        max_length=12,
+        choices=Qualifier.choices,
+        default=Qualifier.EXACT,
+        help_text="How the source states students_enrolled.",
+    )
+    level = models.CharField(
+        max_length=100, blank=True, help_text="Level of study (e.g. higher education); may be empty."
+    )
+    description = models.TextField(blank=True, help_text="What the programme is.")
+
+    objects = TwoCountryQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    country_fields = ("sponsor", "recipient")
+
+    class Meta:
+        ordering = ["name", "id"]
+        indexes = [models.Index(fields=["sponsor", "recipient"], name="scholarship_pair_idx")]
+        constraints = [
+            distinct_countries_constraint("sponsor", "recipient", "scholarship"),
+            choices_constraint("annual_grants_qualifier", Qualifier, "scholarship_grants_qualifier_valid"),
+            choices_constraint("students_enrolled_qualifier", Qualifier, "scholarship_enrolled_qualifier_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CulturalInitiative(Record):
+    """A joint body or programme of two or more countries."""
+
+    name = models.CharField(max_length=200, db_index=True, help_text="Name of the body or programme.")
+    kind = models.CharField(max_length=10, choices=InitiativeKind.choices, db_index=True, help_text="What it is.")
+    countries = models.ManyToManyField(
+        Country, related_name="cultural_initiatives", help_text="Participating countries (at least two)."
+    )
+    established_on = models.DateField(null=True, blank=True, db_index=True, help_text="When it was established.")
+    description = models.TextField(blank=True, help_text="What it does.")
+
+    objects = ParticipantsQuerySet.as_manager()
+    history = HistoricalRecords(m2m_fields=[countries])
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [choices_constraint("kind", InitiativeKind, "initiative_kind_valid")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @staticmethod
+    def clean_countries(countries: Any) -> None:
+        """Countries live in a many-to-many table, so the form or serializer checks them."""
+        if len(set(countries)) < 2:
+            raise ValidationError("Give at least two different countries.")
+
+
+RECORD_MODELS: tuple[type[Record], ...] = (
+    TradeFigure,
+    Investment,
+    CulturalLandmark,
+    ScholarshipProgram,
+    CulturalInitiative,
+)

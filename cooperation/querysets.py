@@ -1,0 +1,110 @@
+"""Query logic shared by the filters, the views and the bilateral profile.
+
+Every record names countries in one of two ways: two foreign keys (reporter
+and partner, investor and recipient, ...) or a many-to-many set of
+participants. Both querysets answer the same questions with the same names,
+so callers never need to know which kind they hold.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import Counter
+from functools import reduce
+from operator import or_
+from typing import TYPE_CHECKING, Any
+
+from django.db import models
+from django.db.models import Case, Count, Exists, F, OuterRef, Q, When
+
+if TYPE_CHECKING:
+    from cooperation.models import Record
+
+
+class RecordQuerySet(models.QuerySet[Any]):
+    def involving(self, code: str) -> RecordQuerySet:
+        """Records in which the country takes part, on either side."""
+        raise NotImplementedError
+
+    def for_pair(self, first: str, second: str) -> RecordQuerySet:
+        """Records between the two countries, in either direction."""
+        raise NotImplementedError
+
+    def partner_counts(self, code: str) -> Counter[str]:
+        """How many records the country shares with each other country."""
+        raise NotImplementedError
+
+    def for_api(self) -> RecordQuerySet:
+        """Prefetch the many-to-many fields the API shows, so a page costs a fixed number of queries."""
+        return self.prefetch_related(*(field.name for field in self.model._meta.many_to_many))
+
+    def within_year(self, year: int) -> RecordQuerySet:
+        """Records whose whole period lies in the calendar year."""
+        return self.filter(
+            period_start__gte=datetime.date(year, 1, 1),
+            period_end__lte=datetime.date(year, 12, 31),
+        )
+
+
+class TwoCountryQuerySet(RecordQuerySet):
+    """Records that name their two countries in two foreign keys (`Model.country_fields`)."""
+
+    def _country_fields(self) -> tuple[str, str]:
+        model: type[Record] = self.model
+        return model.country_fields
+
+    def involving(self, code: str) -> RecordQuerySet:
+        first, second = self._country_fields()
+        return self.filter(Q(**{first: code}) | Q(**{second: code}))
+
+    def for_pair(self, first_code: str, second_code: str) -> RecordQuerySet:
+        first, second = self._country_fields()
+        return self.filter(
+            Q(**{first: first_code, second: second_code}) | Q(**{first: second_code, second: first_code})
+        )
+
+    def partner_counts(self, code: str) -> Counter[str]:
+        first, second = self._country_fields()
+        rows = (
+            self.involving(code)
+            .order_by()
+            .annotate(other=Case(When(**{first: code}, then=F(second)), default=F(first)))
+            .values("other")
+            .annotate(records=Count("pk"))
+            .values_list("other", "records")
+        )
+        return Counter(dict(rows))
+
+
+class ParticipantsQuerySet(RecordQuerySet):
+    """Records whose countries are a many-to-many set called `countries`."""
+
+    def involving(self, code: str) -> RecordQuerySet:
+        return self.filter(countries=code)
+
+    def for_pair(self, first_code: str, second_code: str) -> RecordQuerySet:
+        # Two joins, one per country: a record matches when both take part.
+        return self.filter(countries=first_code).filter(countries=second_code)
+
+    def partner_counts(self, code: str) -> Counter[str]:
+        through = self.model.countries.through
+        rows = (
+            through.objects.filter(**{f"{self.model._meta.model_name}__countries": code})
+            .exclude(country=code)
+            .order_by()
+            .values("country")
+            .annotate(records=Count(f"{self.model._meta.model_name}", distinct=True))
+            .values_list("country", "records")
+        )
+        return Counter(dict(rows))
+
+
+class CountryQuerySet(models.QuerySet[Any]):
+    def with_records(self, present: bool = True) -> CountryQuerySet:
+        """Countries that appear (or, with present=False, never appear) in a record."""
+        from cooperation.models import RECORD_MODELS
+
+        appears: Any = reduce(
+            or_, (Exists(model._default_manager.involving(OuterRef("code")))  # type: ignore[attr-defined] for model in RECORD_MODELS)
+        )
+        return self.filter(appears if present else ~appears)

@@ -1,0 +1,287 @@
+"""Serializers: the JSON shape of every resource, and the validation of writes.
+
+Write validation has one path: the model's `clean()`, which the admin's forms
+and the fixture loader also call. Serializers only translate its errors.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from cooperation.models import (
+    Country,
+    CulturalInitiative,
+    CulturalLandmark,
+    Investment,
+    Record,
+    ScholarshipProgram,
+    Sector,
+    Source,
+    TradeFigure,
+    sector_validator,
+)
+
+
+@extend_schema_field({"type": "string", "pattern": "^[A-Za-z]{2}$", "example": "KZ"})
+class CountryCodeField(serializers.PrimaryKeyRelatedField[Country]):
+    """A country by alpha-2 code: accepted in any case, returned upper-case."""
+
+    default_error_messages = {
+        "required": "This field is required.",
+        "does_not_exist": "Unknown country code '{pk_value}'.",
+        "incorrect_type": "Expected an ISO 3166-1 alpha-2 code as a string, got {data_type}.",
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("queryset", Country.objects.all())
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> Country:
+        if not isinstance(data, str):
+            self.fail("incorrect_type", data_type=type(data).__name__)
+        return super().to_internal_value(data.strip().upper())  # type: ignore[arg-type]
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class SourceField(serializers.PrimaryKeyRelatedField[Source]):
+    default_error_messages = {
+        "does_not_exist": "Source {pk_value} does not exist.",
+        "incorrect_type": "Expected a source id (integer), got {data_type}.",
+    }
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("queryset", Source.objects.all())
+        kwargs.setdefault("help_text", "Id of the source that states this record.")
+        super().__init__(**kwargs)
+
+
+class SectorsField(serializers.ListField):
+    """Sectors as a list of lower-case slugs; new slugs are added to the vocabulary on write."""
+
+    child = serializers.CharField(max_length=50, validators=[sector_validator])
+
+    def to_representation(self, data: Any) -> list[str]:
+        return [sector.slug for sector in data.all()]
+
+    def to_internal_value(self, data: Any) -> list[str]:
+        slugs = super().to_internal_value(data)
+        return sorted({slug.lower() for slug in slugs})
+
+
+class CountrySerializer(serializers.ModelSerializer[Country]):
+    class Meta:
+        model = Country
+        fields = ["code", "alpha3", "numeric", "name", "official_name"]
+        read_only_fields = fields
+
+
+class SourceSerializer(serializers.ModelSerializer[Source]):
+    class Meta:
+        model = Source
+        fields = ["id", "title", "publisher", "url", "published_on", "language", "text", "created_at", "updated_at"]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        return validate_with_model(self, attrs)
+
+
+def validate_with_model(serializer: serializers.ModelSerializer[Any], attrs: dict[str, Any]) -> dict[str, Any]:
+    """Run the model's own `clean()` on the instance as it would be saved."""
+    model: type[models.Model] = serializer.Meta.model
+    many_to_many = {field.name for field in model._meta.many_to_many}
+    instance = copy.copy(serializer.instance) if serializer.instance is not None else model()
+    for name, value in attrs.items():
+        if name not in many_to_many:
+            setattr(instance, name, value)
+    try:
+        instance.clean()
+    except DjangoValidationError as exc:
+        raise serializers.ValidationError(exc.message_dict) from exc
+    return attrs
+
+
+class RecordSerializer(serializers.ModelSerializer[Record]):
+    """Fields and validation every record shares."""
+
+    source = SourceField()  # type: ignore[assignment]
+    record_fields = ["source", "source_quote", "created_at", "updated_at"]
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        return validate_with_model(self, attrs)
+
+    def validate_currency(self, value: str) -> str:
+        return value.upper()
+
+
+class PeriodLabelMixin(serializers.Serializer[Any]):
+    period_label = serializers.CharField(
+        read_only=True,
+        allow_null=True,
+        help_text="The period compactly: 2023, 2004/2024, 2024-01/2024-08, 2024-03, or 2024-01-15/2024-02-10.",
+    )
+
+
+class TradeFigureSerializer(PeriodLabelMixin, RecordSerializer):
+    reporter = CountryCodeField(help_text="Reporting country (alpha-2).")
+    partner = CountryCodeField(help_text="Partner country (alpha-2).")
+
+    class Meta:
+        model = TradeFigure
+        fields = [
+            "id",
+            "reporter",
+            "partner",
+            "flow",
+            "period_start",
+            "period_end",
+            "period_label",
+            "value",
+            "currency",
+            "qualifier",
+            "change_pct",
+            "notes",
+            *RecordSerializer.record_fields,
+        ]
+        read_only_fields = ["id", "period_label", "created_at", "updated_at"]
+
+
+class InvestmentSerializer(PeriodLabelMixin, RecordSerializer):
+    investor = CountryCodeField(help_text="Investor country (alpha-2).")
+    recipient = CountryCodeField(help_text="Recipient country (alpha-2).")
+    sectors = SectorsField(required=False, help_text="Sectors the investment targets: lower-case slugs.")
+
+    class Meta:
+        model = Investment
+        fields = [
+            "id",
+            "investor",
+            "recipient",
+            "amount",
+            "currency",
+            "qualifier",
+            "status",
+            "sectors",
+            "period_start",
+            "period_end",
+            "period_label",
+            "description",
+            *RecordSerializer.record_fields,
+        ]
+        read_only_fields = ["id", "period_label", "created_at", "updated_at"]
+
+    def create(self, validated_data: dict[str, Any]) -> Record:
+        ensure_sectors(validated_data.get("sectors", []))
+        return super().create(validated_data)
+
+    def update(self, instance: Record, validated_data: dict[str, Any]) -> Record:
+        ensure_sectors(validated_data.get("sectors", []))
+        return super().update(instance, validated_data)
+
+
+def ensure_sectors(slugs: list[str]) -> None:
+    Sector.objects.bulk_create([Sector(slug=slug) for slug in slugs], ignore_conflicts=True)
+
+
+class CulturalLandmarkSerializer(RecordSerializer):
+    located_in = CountryCodeField(help_text="Country where the landmark is (alpha-2).")
+    honoured_country = CountryCodeField(help_text="Country the landmark honours (alpha-2).")
+
+    class Meta:
+        model = CulturalLandmark
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "located_in",
+            "city",
+            "honoured_country",
+            "honours",
+            "established_on",
+            "latitude",
+            "longitude",
+            "description",
+            *RecordSerializer.record_fields,
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+
+class ScholarshipProgramSerializer(RecordSerializer):
+    sponsor = CountryCodeField(help_text="Sponsoring country (alpha-2).")
+    recipient = CountryCodeField(help_text="Recipient country (alpha-2).")
+
+    class Meta:
+        model = ScholarshipProgram
+        fields = [
+            "id",
+            "name",
+            "sponsor",
+            "recipient",
+            "annual_grants",
+            "annual_grants_qualifier",
+            "students_enrolled",
+            "students_enrolled_qualifier",
+            "level",
+            "description",
+            *RecordSerializer.record_fields,
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+
+class CulturalInitiativeSerializer(RecordSerializer):
+    countries = CountryCodeField(many=True, help_text="Participating countries (alpha-2), at least two; sorted.")
+
+    class Meta:
+        model = CulturalInitiative
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "countries",
+            "established_on",
+            "description",
+            *RecordSerializer.record_fields,
+        ]
+        read_only_fields = ["id", "created_at", "updated_at"]
+
+    def validate_countries(self, countries: list[Country]) -> list[Country]:
+        try:
+            CulturalInitiative.clean_countries(countries)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
+        return countries
+
+    def to_representation(self, instance: Record) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        data["countries"] = sorted(data["countries"])
+        return data
+
+
+class PartnerCountsSerializer(serializers.Serializer[dict[str, int]]):
+    trade_figures = serializers.IntegerField(help_text="Trade figures the two countries share.")
+    investments = serializers.IntegerField(help_text="Investments between them, either direction.")
+    cultural_landmarks = serializers.IntegerField(help_text="Landmarks in one honouring the other.")
+    scholarship_programs = serializers.IntegerField(help_text="Scholarship programmes between them.")
+    cultural_initiatives = serializers.IntegerField(help_text="Initiatives both take part in.")
+
+
+class PartnerSerializer(serializers.Serializer[dict[str, Any]]):
+    country = CountrySerializer(help_text="The partner country.")
+    counts = PartnerCountsSerializer(help_text="Records shared with the partner, per resource.")
+
+
+class PairProfileSerializer(serializers.Serializer[dict[str, Any]]):
+    country = CountrySerializer(help_text="The country of the URL's first code.")
+    partner = CountrySerializer(help_text="The country of the URL's second code.")
+    trade_figures = TradeFigureSerializer(many=True, help_text="Trade figures between the two, in period order.")
+    investments = InvestmentSerializer(many=True, help_text="Investments in both directions.")
+    cultural_landmarks = CulturalLandmarkSerializer(many=True, help_text="Landmarks, both ways.")
+    scholarship_programs = ScholarshipProgramSerializer(many=True, help_text="Scholarship programmes, both ways.")
+    cultural_initiatives = CulturalInitiativeSerializer(many=True, help_text="Initiatives both countries take part in.")
+    sources = SourceSerializer(many=True, help_text="The sources these records cite.")

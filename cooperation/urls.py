@@ -1,0 +1,22 @@
+"""Routes of the API's version 1, mounted at /api/v1/."""
+
+from django.urls import path
+from rest_framework.routers import DefaultRouter
+
+from cooperation import views
+
+router = DefaultRouter()
+router.include_root_view = False
+router.register("countries", views.CountryViewSet, basename="country")
+router.register("sources", views.SourceViewSet, basename="source")
+router.register("trade-figures", views.TradeFigureViewSet, basename="trade-figure")
+router.register("investments", views.InvestmentViewSet, basename="investment")
+router.register("cultural-landmarks", views.CulturalLandmarkViewSet, basename="cultural-landmark")
+router.register("scholarship-programs", views.ScholarshipProgramViewSet, basename="scholarship-program")
+router.register("cultural-initiatives", views.CulturalInitiativeViewSet, basename="cultural-initiative")
+
+urlpatterns = [
+    path("countries/<str:code>/partners/", views.CountryPartnersView.as_view(), name="country-partners"),
+    path("countries/<str:code>/partners/<str:other>/", views.CountryPairView.as_view(), name="country-pair"),
+    *router.urls,
+]
