@@ -104,7 +104,6 @@ class CountryQuerySet(models.QuerySet[Any]):
         """Countries that appear (or, with present=False, never appear) in a record."""
         from cooperation.models import RECORD_MODELS
 
-        appears: Any = reduce(
-            or_, (Exists(model._default_manager.involving(OuterRef("code")))  # type: ignore[attr-defined] for model in RECORD_MODELS)
-        )
+        managers: list[Any] = [model._default_manager for model in RECORD_MODELS]
+        appears: Any = reduce(or_, (Exists(manager.involving(OuterRef("code"))) for manager in managers))
         return self.filter(appears if present else ~appears)
