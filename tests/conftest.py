@@ -1,0 +1,32 @@
+"""Shared test setup: the article's records are loaded once per test database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from rest_framework.test import APIClient
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from django.conf import settings
+
+    # Tests render admin and docs pages without running collectstatic first.
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    settings.WHITENOISE_AUTOREFRESH = True
+    settings.WHITENOISE_USE_FINDERS = True
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
+    """Every test starts from the migrated database holding the fixtures (countries, the article, its records)."""
+    with django_db_blocker.unblock():
+        call_command("load_records", verbosity=0)
+    yield
+
+
+@pytest.fixture
+def api_client() -> APIClient:
+    return APIClient()
