@@ -14,6 +14,8 @@ from typing import Any
 import django_filters
 from django import forms
 from django.db.models import F, QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import filters as drf_filters
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -79,6 +81,10 @@ class StrictBooleanField(forms.Field):
         raise forms.ValidationError(f"Must be true or false, not '{str(value)[:50]}'.")
 
 
+COUNTRY_CODE_SCHEMA = {"type": "string", "pattern": "^[A-Za-z]{2}$", "example": "KZ"}
+
+
+@extend_schema_field(COUNTRY_CODE_SCHEMA)
 class CountryFilter(django_filters.CharFilter):
     """Records in which the country takes part, on either side."""
 
@@ -88,6 +94,7 @@ class CountryFilter(django_filters.CharFilter):
         return qs.involving(value) if value else qs
 
 
+@extend_schema_field({"type": "string", "pattern": "^[A-Za-z]{2},[A-Za-z]{2}$", "example": "KZ,HU"})
 class PairFilter(django_filters.CharFilter):
     """Records between two countries, in either direction."""
 
@@ -97,16 +104,20 @@ class PairFilter(django_filters.CharFilter):
         return qs.for_pair(*value) if value else qs
 
 
+@extend_schema_field(COUNTRY_CODE_SCHEMA)
 class CountryColumnFilter(django_filters.CharFilter):
     """One country column (reporter, investor, ...), by alpha-2 code in any case."""
 
     field_class = CountryCodeField
 
 
-class YearFilter(django_filters.NumberFilter):
-    """Records whose whole period lies in the calendar year."""
-
+@extend_schema_field(OpenApiTypes.INT)
+class IntegerFilter(django_filters.NumberFilter):
     field_class = forms.IntegerField
+
+
+class YearFilter(IntegerFilter):
+    """Records whose whole period lies in the calendar year."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("min_value", datetime.MINYEAR)
@@ -117,6 +128,7 @@ class YearFilter(django_filters.NumberFilter):
         return qs.within_year(value) if value is not None else qs
 
 
+@extend_schema_field(OpenApiTypes.BOOL)
 class StrictBooleanFilter(django_filters.Filter):
     field_class = StrictBooleanField
 
@@ -200,10 +212,9 @@ class CulturalLandmarkFilterSet(RecordFilterSet):
 class ScholarshipProgramFilterSet(RecordFilterSet):
     sponsor = CountryColumnFilter(help_text="Sponsoring country (alpha-2).")
     recipient = CountryColumnFilter(help_text="Recipient country (alpha-2).")
-    annual_grants_min = django_filters.NumberFilter(
+    annual_grants_min = IntegerFilter(
         field_name="annual_grants",
         lookup_expr="gte",
-        field_class=forms.IntegerField,
         min_value=0,
         max_value=2**31 - 1,
         help_text="annual_grants at least this (integer).",
@@ -242,7 +253,22 @@ class StrictOrderingFilter(drf_filters.OrderingFilter):
     The primary key always ends the ordering, so pages never overlap or skip rows.
     """
 
-    ordering_description = "Sort by one of the listed fields; prefix - to reverse. Nulls sort last."
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
+        fields = list(getattr(view, "ordering_fields", None) or [])
+        if not fields:
+            return []
+        return [
+            {
+                "name": self.ordering_param,
+                "required": False,
+                "in": "query",
+                "description": f"Sort by {', '.join(fields)}; prefix - to reverse; comma-separate several. "
+                "Nulls sort last; ties keep a stable order.",
+                "schema": {"type": "array", "items": {"type": "string", "enum": [*fields, *(f"-{f}" for f in fields)]}},
+                "style": "form",
+                "explode": False,
+            }
+        ]
 
     def get_ordering(self, request: Request, queryset: QuerySet[Any], view: APIView) -> list[Any] | None:
         raw = request.query_params.get(self.ordering_param)
@@ -259,3 +285,21 @@ class StrictOrderingFilter(drf_filters.OrderingFilter):
             F(term[1:]).desc(nulls_last=True) if term.startswith("-") else F(term).asc(nulls_last=True)
             for term in terms
         ] + ["pk"]
+
+
+class SearchFilter(drf_filters.SearchFilter):
+    """DRF's search, documented with the fields it looks in."""
+
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
+        fields = [name.lstrip("^=@$") for name in getattr(view, "search_fields", None) or []]
+        if not fields:
+            return []
+        return [
+            {
+                "name": self.search_param,
+                "required": False,
+                "in": "query",
+                "description": f"Case-insensitive text search in {', '.join(fields)}; every word must match.",
+                "schema": {"type": "string"},
+            }
+        ]

@@ -1,8 +1,41 @@
-"""Schema post-processing: the one error shape, documented on every operation."""
+"""The OpenAPI schema's customisations: public reads, and the one error shape on every operation."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from drf_spectacular import openapi
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension as BaseDjangoFilterExtension
+from rest_framework.permissions import SAFE_METHODS
+
+
+class AutoSchema(openapi.AutoSchema):
+    """drf-spectacular's schema, knowing that reading is public everywhere."""
+
+    def get_auth(self) -> list[dict[str, Any]]:
+        auths: list[dict[str, Any]] = super().get_auth()
+        if self.method in SAFE_METHODS and {} not in auths:
+            auths.append({})
+        return auths
+
+
+class DjangoFilterExtension(BaseDjangoFilterExtension):
+    """Keep each filter's help_text as its description, also where a filter declares its own schema type."""
+
+    priority = 1
+
+    def resolve_filter_field(
+        self, auto_schema: Any, model: Any, filterset_class: Any, field_name: str, filter_field: Any
+    ) -> list[dict[str, Any]]:
+        parameters: list[dict[str, Any]] = super().resolve_filter_field(
+            auto_schema, model, filterset_class, field_name, filter_field
+        )
+        help_text = filter_field.extra.get("help_text")
+        for parameter in parameters:
+            if help_text and not parameter.get("description"):
+                parameter["description"] = str(help_text)
+        return parameters
+
 
 ERROR_SCHEMA: dict[str, Any] = {
     "type": "object",
