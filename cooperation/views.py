@@ -7,7 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, permissions, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -113,6 +113,23 @@ class SourceViewSet(AtomicWritesMixin, viewsets.ModelViewSet[Source]):
         return Source.objects.all()
 
 
+code_parameter = OpenApiParameter(
+    "code",
+    str,
+    OpenApiParameter.PATH,
+    description="Alpha-2 code of the country (any case).",
+    pattern=f"^{COUNTRY_CODE}$",
+)
+other_parameter = OpenApiParameter(
+    "other",
+    str,
+    OpenApiParameter.PATH,
+    description="Alpha-2 code of the partner country (any case).",
+    pattern=f"^{COUNTRY_CODE}$",
+)
+
+
+@extend_schema_view(retrieve=extend_schema(parameters=[code_parameter]))
 class CountryViewSet(viewsets.ReadOnlyModelViewSet[Country]):
     """ISO 3166-1 countries, the reference data every record points to (read-only)."""
 
@@ -134,22 +151,6 @@ class CountryViewSet(viewsets.ReadOnlyModelViewSet[Country]):
 
 def get_country(code: str) -> Country:
     return get_object_or_404(Country, code=code.upper())
-
-
-code_parameter = OpenApiParameter(
-    "code",
-    str,
-    OpenApiParameter.PATH,
-    description="Alpha-2 code of the country (any case).",
-    pattern=f"^{COUNTRY_CODE}$",
-)
-other_parameter = OpenApiParameter(
-    "other",
-    str,
-    OpenApiParameter.PATH,
-    description="Alpha-2 code of the partner country (any case).",
-    pattern=f"^{COUNTRY_CODE}$",
-)
 
 
 @extend_schema(parameters=[code_parameter])
