@@ -176,6 +176,7 @@ SPECTACULAR_SETTINGS = {
         "InvestmentStatusEnum": "cooperation.models.InvestmentStatus",
         "LandmarkKindEnum": "cooperation.models.LandmarkKind",
         "InitiativeKindEnum": "cooperation.models.InitiativeKind",
+        "HistoryTypeEnum": ["created", "changed", "deleted"],
     },
     "SERVERS": [{"url": "http://127.0.0.1:8000", "description": "Local server (`make run`)"}],
     "SWAGGER_UI_DIST": "SIDECAR",

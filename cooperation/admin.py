@@ -12,7 +12,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.db.models import QuerySet
+from django.db.models import QuerySet, URLField
 from django.http import HttpRequest
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -26,7 +26,7 @@ def staff_can_view(request: HttpRequest) -> bool:
 
 
 @admin.register(models.Country)
-class CountryAdmin(admin.ModelAdmin[models.Country]):
+class CountryAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "alpha3", "numeric", "official_name")
     search_fields = ("code", "alpha3", "numeric", "name", "official_name")
 
@@ -39,7 +39,7 @@ class CountryAdmin(admin.ModelAdmin[models.Country]):
 
 
 @admin.register(models.Sector)
-class SectorAdmin(admin.ModelAdmin[models.Sector]):
+class SectorAdmin(admin.ModelAdmin):
     list_display = ("slug",)
     search_fields = ("slug",)
 
@@ -53,6 +53,8 @@ class SourceAdmin(SimpleHistoryAdmin):
     list_filter = ("language", "published_on")
     search_fields = ("title", "publisher", "url", "text")
     readonly_fields = ("created_at", "updated_at")
+    # Django 6 assumes https for a URL typed without a scheme; opt in now.
+    formfield_overrides = {URLField: {"assume_scheme": "https"}}
 
 
 class RecordAdmin(SimpleHistoryAdmin):
@@ -156,7 +158,7 @@ class ScholarshipProgramAdmin(RecordAdmin):
     autocomplete_fields = ("sponsor", "recipient", "source")
 
 
-class CulturalInitiativeForm(forms.ModelForm[models.CulturalInitiative]):
+class CulturalInitiativeForm(forms.ModelForm):
     """Countries live in a many-to-many table that `full_clean()` cannot see, so the form checks them."""
 
     def clean_countries(self) -> Any:

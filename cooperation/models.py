@@ -14,9 +14,10 @@ from django.core.validators import (
 )
 from django.db import models
 from django.db.models import F, Q
-from simple_history.models import HistoricalRecords
 
+from cooperation.history import RecordHistory
 from cooperation.querysets import (
+    ApiQuerySet,
     CountryQuerySet,
     ParticipantsQuerySet,
     TwoCountryQuerySet,
@@ -111,7 +112,8 @@ class Source(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, help_text="When the source was added.")
     updated_at = models.DateTimeField(auto_now=True, help_text="When the source last changed.")
 
-    history = HistoricalRecords()
+    objects = ApiQuerySet.as_manager()
+    history = RecordHistory()
 
     class Meta:
         ordering = ["title", "id"]
@@ -296,7 +298,7 @@ class TradeFigure(Period, Record):
     notes = models.TextField(blank=True, help_text="Editorial notes on how the record was read from the source.")
 
     objects = TwoCountryQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = RecordHistory()
 
     country_fields = ("reporter", "partner")
 
@@ -365,7 +367,7 @@ class Investment(Period, Record):
     description = models.TextField(blank=True, help_text="What the investment is.")
 
     objects = TwoCountryQuerySet.as_manager()
-    history = HistoricalRecords(m2m_fields=[sectors])
+    history = RecordHistory(m2m_fields=[sectors])
 
     country_fields = ("investor", "recipient")
 
@@ -420,7 +422,7 @@ class CulturalLandmark(Record):
     description = models.TextField(blank=True, help_text="What the landmark is.")
 
     objects = TwoCountryQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = RecordHistory()
 
     country_fields = ("located_in", "honoured_country")
 
@@ -485,7 +487,7 @@ class ScholarshipProgram(Record):
     description = models.TextField(blank=True, help_text="What the programme is.")
 
     objects = TwoCountryQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = RecordHistory()
 
     country_fields = ("sponsor", "recipient")
 
@@ -514,7 +516,7 @@ class CulturalInitiative(Record):
     description = models.TextField(blank=True, help_text="What it does.")
 
     objects = ParticipantsQuerySet.as_manager()
-    history = HistoricalRecords(m2m_fields=[countries])
+    history = RecordHistory(m2m_fields=[countries])
 
     class Meta:
         ordering = ["name", "id"]

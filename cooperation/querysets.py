@@ -21,7 +21,13 @@ if TYPE_CHECKING:
     from cooperation.models import Record
 
 
-class RecordQuerySet(models.QuerySet[Any]):
+class ApiQuerySet(models.QuerySet[Any]):
+    def for_api(self) -> ApiQuerySet:
+        """Prefetch the many-to-many fields the API shows, so a page costs a fixed number of queries."""
+        return self.prefetch_related(*(field.name for field in self.model._meta.many_to_many))
+
+
+class RecordQuerySet(ApiQuerySet):
     def involving(self, code: str) -> RecordQuerySet:
         """Records in which the country takes part, on either side."""
         raise NotImplementedError
@@ -33,10 +39,6 @@ class RecordQuerySet(models.QuerySet[Any]):
     def partner_counts(self, code: str) -> Counter[str]:
         """How many records the country shares with each other country."""
         raise NotImplementedError
-
-    def for_api(self) -> RecordQuerySet:
-        """Prefetch the many-to-many fields the API shows, so a page costs a fixed number of queries."""
-        return self.prefetch_related(*(field.name for field in self.model._meta.many_to_many))
 
     def within_year(self, year: int) -> RecordQuerySet:
         """Records whose whole period lies in the calendar year."""

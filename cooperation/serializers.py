@@ -7,6 +7,7 @@ and the fixture loader also call. Serializers only translate its errors.
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -15,6 +16,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cooperation.history import HISTORY_TYPES
 from cooperation.models import (
     Country,
     CulturalInitiative,
@@ -25,6 +27,7 @@ from cooperation.models import (
     Sector,
     Source,
     TradeFigure,
+    currency_validator,
     sector_validator,
 )
 
@@ -62,17 +65,49 @@ class SourceField(serializers.PrimaryKeyRelatedField[Source]):
         super().__init__(**kwargs)
 
 
-class SectorsField(serializers.ListField):
+class CurrencyField(serializers.CharField):
+    """An ISO 4217 code, accepted in any case and stored upper-case."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 3)
+        kwargs.setdefault("validators", [currency_validator])
+        kwargs.setdefault("help_text", "ISO 4217 currency code (e.g. USD); any case, returned upper-case.")
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        return super().to_internal_value(data).upper()
+
+
+class ManyKeysField(serializers.ListField):
+    """A many-to-many field shown as the sorted keys of the related rows.
+
+    A historical version carries `m2m_snapshot`, the keys as they were then;
+    a live record reads its (prefetched) related rows.
+    """
+
+    def get_attribute(self, instance: Any) -> list[str]:
+        snapshot = getattr(instance, "m2m_snapshot", None)
+        if snapshot is not None:
+            return list(snapshot[self.source])
+        return sorted(str(related.pk) for related in getattr(instance, str(self.source)).all())
+
+    def to_representation(self, data: Any) -> list[str]:
+        return list(data)
+
+
+class SectorsField(ManyKeysField):
     """Sectors as a list of lower-case slugs; new slugs are added to the vocabulary on write."""
 
     child = serializers.CharField(max_length=50, validators=[sector_validator])
 
-    def to_representation(self, data: Any) -> list[str]:
-        return [sector.slug for sector in data.all()]
-
     def to_internal_value(self, data: Any) -> list[str]:
-        slugs = super().to_internal_value(data)
-        return sorted({slug.lower() for slug in slugs})
+        return sorted(set(super().to_internal_value(data)))
+
+
+class CountryCodesField(ManyKeysField):
+    """Countries as a sorted list of alpha-2 codes."""
+
+    child = CountryCodeField()
 
 
 class CountrySerializer(serializers.ModelSerializer[Country]):
@@ -82,7 +117,21 @@ class CountrySerializer(serializers.ModelSerializer[Country]):
         read_only_fields = fields
 
 
-class SourceSerializer(serializers.ModelSerializer[Source]):
+class KnownFieldsMixin(serializers.Serializer[Any]):
+    """Refuse unknown fields, which DRF would otherwise drop silently (a typo would lose data unseen).
+
+    Read-only fields (id, timestamps, period_label) are known: sending them back is fine, and they are ignored.
+    """
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            unknown = sorted(set(data) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({str(name)[:100]: ["Unknown field."] for name in unknown})
+        return super().to_internal_value(data)
+
+
+class SourceSerializer(KnownFieldsMixin, serializers.ModelSerializer[Source]):
     class Meta:
         model = Source
         fields = ["id", "title", "publisher", "url", "published_on", "language", "text", "created_at", "updated_at"]
@@ -107,7 +156,7 @@ def validate_with_model(serializer: serializers.ModelSerializer[Any], attrs: dic
     return attrs
 
 
-class RecordSerializer(serializers.ModelSerializer[Record]):
+class RecordSerializer(KnownFieldsMixin, serializers.ModelSerializer[Record]):
     """Fields and validation every record shares."""
 
     source = SourceField()  # type: ignore[assignment]
@@ -115,9 +164,6 @@ class RecordSerializer(serializers.ModelSerializer[Record]):
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         return validate_with_model(self, attrs)
-
-    def validate_currency(self, value: str) -> str:
-        return value.upper()
 
 
 class PeriodLabelMixin(serializers.Serializer[Any]):
@@ -131,6 +177,7 @@ class PeriodLabelMixin(serializers.Serializer[Any]):
 class TradeFigureSerializer(PeriodLabelMixin, RecordSerializer):
     reporter = CountryCodeField(help_text="Reporting country (alpha-2).")
     partner = CountryCodeField(help_text="Partner country (alpha-2).")
+    currency = CurrencyField()
 
     class Meta:
         model = TradeFigure
@@ -155,6 +202,7 @@ class TradeFigureSerializer(PeriodLabelMixin, RecordSerializer):
 class InvestmentSerializer(PeriodLabelMixin, RecordSerializer):
     investor = CountryCodeField(help_text="Investor country (alpha-2).")
     recipient = CountryCodeField(help_text="Recipient country (alpha-2).")
+    currency = CurrencyField(required=False)
     sectors = SectorsField(required=False, help_text="Sectors the investment targets: lower-case slugs.")
 
     class Meta:
@@ -235,7 +283,7 @@ class ScholarshipProgramSerializer(RecordSerializer):
 
 
 class CulturalInitiativeSerializer(RecordSerializer):
-    countries = CountryCodeField(many=True, help_text="Participating countries (alpha-2), at least two; sorted.")
+    countries = CountryCodesField(help_text="Participating countries (alpha-2), at least two; sorted.")
 
     class Meta:
         model = CulturalInitiative
@@ -256,11 +304,6 @@ class CulturalInitiativeSerializer(RecordSerializer):
         except DjangoValidationError as exc:
             raise serializers.ValidationError(exc.messages) from exc
         return countries
-
-    def to_representation(self, instance: Record) -> dict[str, Any]:
-        data = super().to_representation(instance)
-        data["countries"] = sorted(data["countries"])
-        return data
 
 
 class PartnerCountsSerializer(serializers.Serializer[dict[str, int]]):
@@ -285,3 +328,70 @@ class PairProfileSerializer(serializers.Serializer[dict[str, Any]]):
     scholarship_programs = ScholarshipProgramSerializer(many=True, help_text="Scholarship programmes, both ways.")
     cultural_initiatives = CulturalInitiativeSerializer(many=True, help_text="Initiatives both countries take part in.")
     sources = SourceSerializer(many=True, help_text="The sources these records cite.")
+
+
+class VersionSerializer(serializers.Serializer[Any]):
+    """One version of a record; subclasses add `record`, the record as it was."""
+
+    history_id = serializers.IntegerField(help_text="Id of this version.")
+    history_date = serializers.DateTimeField(help_text="When the change was made.")
+    history_type = serializers.ChoiceField(
+        choices=["created", "changed", "deleted"], help_text="What the change was: created, changed or deleted."
+    )
+    history_user = serializers.CharField(allow_null=True, help_text="Username of who made it; null if unknown.")
+    changed_fields = serializers.ListField(
+        child=serializers.CharField(), help_text="Fields this version set or changed (all fields when created)."
+    )
+
+
+def describe_versions(
+    versions: list[Any], record_serializer: type[serializers.ModelSerializer[Any]]
+) -> list[dict[str, Any]]:
+    """The versions (newest first) as dicts for a VersionSerializer, with the fields each one changed."""
+    writable = [name for name, field in record_serializer().fields.items() if not field.read_only]
+    snapshots = [record_serializer(version.record).data for version in versions]
+    described = []
+    for index, version in enumerate(versions):
+        history_type = HISTORY_TYPES[version.history_type]
+        older = snapshots[index + 1] if index + 1 < len(snapshots) else None
+        if history_type == "deleted":
+            changed: list[str] = []
+        elif history_type == "created" or older is None:
+            changed = writable
+        else:
+            changed = [name for name in writable if snapshots[index][name] != older[name]]
+        described.append(
+            {
+                "history_id": version.history_id,
+                "history_date": version.history_date,
+                "history_type": history_type,
+                "history_user": version.history_user.get_username() if version.history_user else None,
+                "changed_fields": changed,
+                "record": version.record,
+            }
+        )
+    return described
+
+
+class TradeFigureVersionSerializer(VersionSerializer):
+    record = TradeFigureSerializer(read_only=True, help_text="The trade figure as it was in this version.")
+
+
+class InvestmentVersionSerializer(VersionSerializer):
+    record = InvestmentSerializer(read_only=True, help_text="The investment as it was in this version.")
+
+
+class CulturalLandmarkVersionSerializer(VersionSerializer):
+    record = CulturalLandmarkSerializer(read_only=True, help_text="The landmark as it was in this version.")
+
+
+class ScholarshipProgramVersionSerializer(VersionSerializer):
+    record = ScholarshipProgramSerializer(read_only=True, help_text="The programme as it was in this version.")
+
+
+class CulturalInitiativeVersionSerializer(VersionSerializer):
+    record = CulturalInitiativeSerializer(read_only=True, help_text="The initiative as it was in this version.")
+
+
+class SourceVersionSerializer(VersionSerializer):
+    record = SourceSerializer(read_only=True, help_text="The source as it was in this version.")

@@ -8,13 +8,16 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import generics, permissions, viewsets
-from rest_framework.exceptions import ValidationError
+from rest_framework import generics, permissions, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 
 from cooperation import filters, serializers
+from cooperation.etags import etag_for, not_modified, require_current
+from cooperation.history import record_versions
 from cooperation.models import (
     Country,
     CulturalInitiative,
@@ -29,88 +32,138 @@ from cooperation.profiles import pair_profile, partner_summaries
 COUNTRY_CODE = "[A-Za-z]{2}"
 
 
-class AtomicWritesMixin:
-    """Every write is one transaction: a record and its many-to-many rows land together or not at all."""
+class ConditionalMixin:
+    """Strong ETags on details; If-None-Match gives 304, a stale If-Match on a write gives 412."""
 
-    def perform_create(self, serializer: BaseSerializer[Any]) -> None:
-        with transaction.atomic():
-            serializer.save()
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = self.get_serializer(self.get_object()).data  # type: ignore[attr-defined]
+        etag = etag_for(data)
+        if not_modified(request, etag):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+        return Response(data, headers={"ETag": etag})
 
-    def perform_update(self, serializer: BaseSerializer[Any]) -> None:
-        with transaction.atomic():
-            serializer.save()
+    def get_object(self) -> Any:
+        instance = super().get_object()  # type: ignore[misc]
+        if self.request.method not in permissions.SAFE_METHODS:  # type: ignore[attr-defined]
+            require_current(self.request, etag_for(self.get_serializer(instance).data))  # type: ignore[attr-defined]
+        return instance
 
-    def perform_destroy(self, instance: Any) -> None:
-        with transaction.atomic():
-            instance.delete()
+    def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any) -> Response:
+        # Writes answer with the new representation's ETag, ready for the next If-Match.
+        if (
+            request.method in ("POST", "PUT", "PATCH")
+            and response.status_code < 300
+            and isinstance(response.data, dict)
+        ):
+            response["ETag"] = etag_for(response.data)
+        return super().finalize_response(request, response, *args, **kwargs)  # type: ignore[misc]
 
 
-class RecordViewSet(AtomicWritesMixin, viewsets.ModelViewSet[Any]):
+class EditableViewSet(ConditionalMixin, viewsets.ModelViewSet[Any]):
+    """A resource editors write: atomic writes, row locks against lost updates, and its history."""
+
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+    version_serializer_class: type[BaseSerializer[Any]]
 
     def get_queryset(self) -> QuerySet[Any]:
-        return self.queryset.for_api()  # type: ignore[union-attr]
+        queryset = self.queryset.for_api()  # type: ignore[union-attr]
+        if self.request.method not in permissions.SAFE_METHODS:
+            # Held until the write commits, so two writers are checked against If-Match one after the other.
+            queryset = queryset.select_for_update()
+        return queryset
+
+    @transaction.atomic
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().create(request, *args, **kwargs)
+
+    @transaction.atomic
+    def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().update(request, *args, **kwargs)
+
+    @transaction.atomic
+    def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().destroy(request, *args, **kwargs)
+
+    @action(detail=True, methods=["get"], filter_backends=[], url_path="history")
+    def history(self, request: Request, pk: str | None = None) -> Response:
+        """The record's versions, newest first; still answers after the record is deleted."""
+        model = self.queryset.model  # type: ignore[union-attr]
+        versions = record_versions(model, pk) if pk and pk.isdigit() else []
+        if not versions:
+            raise NotFound(f"No history for {model._meta.verbose_name} {pk}.")
+        described = serializers.describe_versions(versions, self.serializer_class)  # type: ignore[arg-type]
+        page = self.paginate_queryset(described)
+        return self.get_paginated_response(self.get_serializer(page).data)
+
+    def get_serializer(self, *args: Any, **kwargs: Any) -> BaseSerializer[Any]:
+        if self.action == "history":
+            # A list of versions; drf-spectacular reads this too, and documents a paginated list.
+            kwargs.setdefault("context", self.get_serializer_context())
+            return self.version_serializer_class(*args, many=True, **kwargs)
+        return super().get_serializer(*args, **kwargs)
 
 
-class TradeFigureViewSet(RecordViewSet):
+class TradeFigureViewSet(EditableViewSet):
     """Bilateral trade between two countries in one period."""
 
     queryset = TradeFigure.objects.all()
     serializer_class = serializers.TradeFigureSerializer
+    version_serializer_class = serializers.TradeFigureVersionSerializer
     filterset_class = filters.TradeFigureFilterSet
     ordering_fields = ["period_start", "period_end", "value"]
 
 
-class InvestmentViewSet(RecordViewSet):
+class InvestmentViewSet(EditableViewSet):
     """Capital from an investor country into a recipient country."""
 
     queryset = Investment.objects.all()
     serializer_class = serializers.InvestmentSerializer
+    version_serializer_class = serializers.InvestmentVersionSerializer
     filterset_class = filters.InvestmentFilterSet
     ordering_fields = ["amount", "period_start"]
 
 
-class CulturalLandmarkViewSet(RecordViewSet):
+class CulturalLandmarkViewSet(EditableViewSet):
     """Places and objects in one country that honour another."""
 
     queryset = CulturalLandmark.objects.all()
     serializer_class = serializers.CulturalLandmarkSerializer
+    version_serializer_class = serializers.CulturalLandmarkVersionSerializer
     filterset_class = filters.CulturalLandmarkFilterSet
     ordering_fields = ["name", "established_on"]
     search_fields = ["name", "city", "honours", "description"]
 
 
-class ScholarshipProgramViewSet(RecordViewSet):
+class ScholarshipProgramViewSet(EditableViewSet):
     """Grants that a sponsor country gives students of a recipient country."""
 
     queryset = ScholarshipProgram.objects.all()
     serializer_class = serializers.ScholarshipProgramSerializer
+    version_serializer_class = serializers.ScholarshipProgramVersionSerializer
     filterset_class = filters.ScholarshipProgramFilterSet
     ordering_fields = ["name", "annual_grants"]
     search_fields = ["name", "level", "description"]
 
 
-class CulturalInitiativeViewSet(RecordViewSet):
+class CulturalInitiativeViewSet(EditableViewSet):
     """Joint bodies and programmes: foundations, festivals, publishing, exchanges."""
 
     queryset = CulturalInitiative.objects.all()
     serializer_class = serializers.CulturalInitiativeSerializer
+    version_serializer_class = serializers.CulturalInitiativeVersionSerializer
     filterset_class = filters.CulturalInitiativeFilterSet
     ordering_fields = ["name", "established_on"]
     search_fields = ["name", "description"]
 
 
-class SourceViewSet(AtomicWritesMixin, viewsets.ModelViewSet[Source]):
+class SourceViewSet(EditableViewSet):
     """Published texts that records cite, with their full text."""
 
     queryset = Source.objects.all()
     serializer_class = serializers.SourceSerializer
     ordering_fields = ["title", "published_on"]
     search_fields = ["title", "publisher", "text"]
-    http_method_names = RecordViewSet.http_method_names
-
-    def get_queryset(self) -> QuerySet[Source]:
-        return Source.objects.all()
+    version_serializer_class = serializers.SourceVersionSerializer
 
 
 code_parameter = OpenApiParameter(
@@ -130,7 +183,7 @@ other_parameter = OpenApiParameter(
 
 
 @extend_schema_view(retrieve=extend_schema(parameters=[code_parameter]))
-class CountryViewSet(viewsets.ReadOnlyModelViewSet[Country]):
+class CountryViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet[Country]):
     """ISO 3166-1 countries, the reference data every record points to (read-only)."""
 
     queryset = Country.objects.all()
