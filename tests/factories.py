@@ -44,6 +44,7 @@ class TradeFigureFactory(RecordFactory):
 class InvestmentFactory(RecordFactory):
     class Meta:
         model = models.Investment
+        skip_postgeneration_save = True
 
     investor_id = "HU"
     recipient_id = "KZ"
@@ -85,6 +86,7 @@ class ScholarshipProgramFactory(RecordFactory):
 class CulturalInitiativeFactory(RecordFactory):
     class Meta:
         model = models.CulturalInitiative
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Initiative {n}")
     kind = models.InitiativeKind.FESTIVAL
