@@ -27,6 +27,7 @@ schema: install-dev ## Regenerate the committed openapi.yaml
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py createcachetable
 
 seed: install ## Load the fixtures (validated, all or nothing, idempotent)
 	$(BIN)/python manage.py load_records

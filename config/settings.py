@@ -105,6 +105,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Throttle counts live in a cache every worker shares: Redis when REDIS_URL is
+# set, otherwise a table in the database (`createcachetable`).
+if os.environ.get("REDIS_URL"):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cache"}}
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -146,6 +155,18 @@ REST_FRAMEWORK = {
         "cooperation.filters.SearchFilter",
         "cooperation.filters.StrictOrderingFilter",
     ],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "cooperation.throttling.AnonRateThrottle",
+        "cooperation.throttling.UserReadRateThrottle",
+        "cooperation.throttling.UserWriteRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": os.environ.get("THROTTLE_ANON", "300/min"),
+        "user": os.environ.get("THROTTLE_USER", "1200/min"),
+        # Editors' writes: never throttled below this documented rate.
+        "writes": os.environ.get("THROTTLE_WRITES", "600/min"),
+    },
+    "NUM_PROXIES": int(os.environ["NUM_PROXIES"]) if os.environ.get("NUM_PROXIES") else None,
     "DEFAULT_PAGINATION_CLASS": "cooperation.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "cooperation.schema.AutoSchema",
