@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -28,20 +27,20 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _fresh_throttle_counts() -> Iterator[None]:
+def _fresh_throttle_counts() -> None:
     """Throttle counts live in the cache; no test inherits another's."""
     from django.core.cache import cache
 
     cache.clear()
-    yield
+    return
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> Iterator[None]:
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
     """Every test starts from the migrated database holding the fixtures (countries, the article, its records)."""
     with django_db_blocker.unblock():
         call_command("load_records", verbosity=0)
-    yield
+    return
 
 
 @pytest.fixture
