@@ -3,12 +3,17 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+WORKERS ?= 2
 
-.PHONY: run test install install-dev migrate seed schema lint typecheck clean
+.PHONY: run serve test install install-dev migrate seed schema lint typecheck clean
 
 run: install migrate seed ## Serve the API at http://127.0.0.1:$(PORT)/ (DEBUG off, static files by WhiteNoise)
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+serve: install migrate ## Production server: gunicorn with DJANGO_ENV=production (needs SECRET_KEY and ALLOWED_HOSTS)
+	DJANGO_ENV=production $(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	DJANGO_ENV=production $(BIN)/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile -
 
 test: install-dev lint typecheck ## Lint, type-check, check migrations, then run the whole suite
 	$(BIN)/python manage.py check --fail-level WARNING
