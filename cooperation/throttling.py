@@ -20,10 +20,10 @@ if TYPE_CHECKING:  # rest_framework.views imports this module through its settin
 
 
 class SettingsRateMixin:
-    scope: str
+    scope: str | None
 
     def get_rate(self) -> str | None:
-        rate: str | None = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+        rate: str | None = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope or "")
         return rate
 
 

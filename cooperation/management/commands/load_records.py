@@ -16,8 +16,9 @@ from django.conf import settings
 from django.core import serializers
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.color import no_style
 from django.core.serializers.base import DeserializationError, DeserializedObject
-from django.db import models, transaction
+from django.db import connection, models, transaction
 
 # The article's data, in dependency order: countries, then sources, then records.
 DEFAULT_FIXTURES = ["countries", "sources", "records"]
@@ -32,6 +33,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         tally = {"created": 0, "updated": 0, "unchanged": 0}
+        loaded_models: set[type[models.Model]] = set()
         with transaction.atomic():
             for name in options["fixtures"]:
                 path = fixture_path(name)
@@ -43,6 +45,8 @@ class Command(BaseCommand):
                             f"{path.name}, object {position} ({item.object._meta.label_lower} {item.object.pk}): "
                             f"{describe(exc)}. Nothing was loaded."
                         ) from exc
+                    loaded_models.add(type(item.object))
+            reset_sequences(loaded_models)
         self.stdout.write(
             f"Loaded {sum(tally.values())} objects: {tally['created']} created, "
             f"{tally['updated']} updated, {tally['unchanged']} unchanged."
@@ -89,6 +93,13 @@ def save_validated(item: DeserializedObject) -> str:
 
 
 def validate_many_to_many(model: type[models.Model], m2m: Mapping[str, Sequence[Any]]) -> None:
+    # The database checks these links only at commit; name the bad value here instead.
+    for name, values in m2m.items():
+        related = model._meta.get_field(name).related_model
+        known = set(related._default_manager.filter(pk__in=values).values_list("pk", flat=True))  # type: ignore[union-attr]
+        unknown = [str(value) for value in values if value not in known]
+        if unknown:
+            raise ValidationError({name: f"Unknown {related._meta.verbose_name}: {', '.join(unknown)}."})  # type: ignore[union-attr]
     clean_countries = getattr(model, "clean_countries", None)
     if clean_countries is not None and "countries" in m2m:
         try:
@@ -108,3 +119,12 @@ def describe(exc: ValidationError) -> str:
     if hasattr(exc, "error_dict"):
         return "; ".join(f"{field}: {' '.join(messages)}" for field, messages in exc.message_dict.items())
     return " ".join(exc.messages)
+
+
+def reset_sequences(loaded_models: set[type[models.Model]]) -> None:
+    """Move id sequences past the loaded ids (PostgreSQL), as `loaddata` does, so new rows get free ids."""
+    statements = connection.ops.sequence_reset_sql(no_style(), list(loaded_models))
+    if statements:
+        with connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
