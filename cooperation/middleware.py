@@ -39,7 +39,9 @@ class ApiErrorMiddleware:
             )
         for name, values in request.GET.lists():
             if "\x00" in name or any("\x00" in value for value in values):
-                return json_error(HTTPStatus.BAD_REQUEST, "Must not contain NUL bytes.", field=name.replace("\x00", ""))
+                return json_error(
+                    HTTPStatus.BAD_REQUEST, "Must not contain NUL bytes.", field=name.replace("\x00", "\\0")
+                )
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:

@@ -23,8 +23,8 @@ class SettingsRateMixin:
     scope: str | None
 
     def get_rate(self) -> str | None:
-        rate: str | None = api_settings.DEFAULT_THROTTLE_RATES.get(self.scope or "")
-        return rate
+        rates: dict[str, Any] = api_settings.DEFAULT_THROTTLE_RATES
+        return rates.get(self.scope or "")
 
 
 class AnonRateThrottle(SettingsRateMixin, throttling.AnonRateThrottle):

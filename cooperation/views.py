@@ -6,7 +6,6 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, permissions, status, viewsets
 from rest_framework.decorators import action
@@ -111,6 +110,7 @@ class TradeFigureViewSet(EditableViewSet):
     version_serializer_class = serializers.TradeFigureVersionSerializer
     filterset_class = filters.TradeFigureFilterSet
     ordering_fields = ["period_start", "period_end", "value"]
+    search_fields = ["notes", "source_quote"]
 
 
 class InvestmentViewSet(EditableViewSet):
@@ -121,6 +121,7 @@ class InvestmentViewSet(EditableViewSet):
     version_serializer_class = serializers.InvestmentVersionSerializer
     filterset_class = filters.InvestmentFilterSet
     ordering_fields = ["amount", "period_start"]
+    search_fields = ["description", "source_quote"]
 
 
 class CulturalLandmarkViewSet(EditableViewSet):
@@ -203,7 +204,10 @@ class CountryViewSet(ConditionalMixin, viewsets.ReadOnlyModelViewSet[Country]):
 
 
 def get_country(code: str) -> Country:
-    return get_object_or_404(Country, code=code.upper())
+    country = Country.objects.filter(code=code.upper()).first()
+    if country is None:
+        raise NotFound(f"Unknown country code '{code.upper()}'.")
+    return country
 
 
 @extend_schema(parameters=[code_parameter])

@@ -1,0 +1,231 @@
+"""The bilateral profile: a country's partners, and everything one pair shares."""
+
+from http import HTTPStatus
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import (
+    CulturalInitiativeFactory,
+    CulturalLandmarkFactory,
+    InvestmentFactory,
+    ScholarshipProgramFactory,
+    TradeFigureFactory,
+)
+
+ERROR_KEYS = {"status", "code", "detail", "errors"}
+KAZAKHSTAN = {
+    "code": "KZ",
+    "alpha3": "KAZ",
+    "numeric": "398",
+    "name": "Kazakhstan",
+    "official_name": "Republic of Kazakhstan",
+}
+HUNGARY = {"code": "HU", "alpha3": "HUN", "numeric": "348", "name": "Hungary", "official_name": "Hungary"}
+ARTICLE_COUNTS = {
+    "trade_figures": 2,
+    "investments": 3,
+    "cultural_landmarks": 3,
+    "scholarship_programs": 1,
+    "cultural_initiatives": 1,
+}
+PAIR_KEYS = {
+    "country",
+    "partner",
+    "trade_figures",
+    "investments",
+    "cultural_landmarks",
+    "scholarship_programs",
+    "cultural_initiatives",
+    "sources",
+}
+LIST_ROUTES = {
+    "trade_figures": "trade-figure-list",
+    "investments": "investment-list",
+    "cultural_landmarks": "cultural-landmark-list",
+    "scholarship_programs": "scholarship-program-list",
+    "cultural_initiatives": "cultural-initiative-list",
+}
+
+
+def test_partners_of_kazakhstan_is_hungary_with_the_article_counts(api_client, db):
+    """Kazakhstan's one partner is Hungary, with each resource's count of shared records."""
+    response = api_client.get(reverse("country-partners", args=["KZ"]))
+
+    assert response.status_code == HTTPStatus.OK
+    assert response.json() == {
+        "count": 1,
+        "next": None,
+        "previous": None,
+        "results": [{"country": HUNGARY, "counts": ARTICLE_COUNTS}],
+    }
+
+
+def test_partners_of_hungary_is_kazakhstan(api_client, db):
+    """The partner list is symmetric: Hungary's partner is Kazakhstan with the same counts."""
+    body = api_client.get(reverse("country-partners", args=["HU"])).json()
+
+    assert body["results"] == [{"country": KAZAKHSTAN, "counts": ARTICLE_COUNTS}]
+
+
+@pytest.mark.parametrize("code", ["kz", "Kz"])
+def test_partners_code_is_case_insensitive(api_client, db, code):
+    """/countries/kz/partners/ answers like /countries/KZ/partners/."""
+    response = api_client.get(reverse("country-partners", args=[code]))
+
+    assert response.status_code == HTTPStatus.OK
+    assert response.json()["results"] == [{"country": HUNGARY, "counts": ARTICLE_COUNTS}]
+
+
+def test_partners_of_a_country_without_records_is_empty(api_client, db):
+    """A country that shares no records has an empty partner list, not an error."""
+    body = api_client.get(reverse("country-partners", args=["FR"])).json()
+
+    assert body["count"] == 0
+    assert body["results"] == []
+
+
+def test_partners_are_ordered_by_name_and_count_each_resource(api_client, db):
+    """New partners appear by name, counted per resource; an initiative counts once for every other member."""
+    TradeFigureFactory(reporter_id="DE", partner_id="KZ")
+    InvestmentFactory(investor_id="KZ", recipient_id="AT")
+    InvestmentFactory(investor_id="AT", recipient_id="KZ")
+    CulturalInitiativeFactory(countries=["AT", "DE", "KZ"])
+
+    body = api_client.get(reverse("country-partners", args=["KZ"])).json()
+
+    zero = dict.fromkeys(ARTICLE_COUNTS, 0)
+    assert [item["country"]["code"] for item in body["results"]] == ["AT", "DE", "HU"]
+    assert [item["counts"] for item in body["results"]] == [
+        {**zero, "investments": 2, "cultural_initiatives": 1},
+        {**zero, "trade_figures": 1, "cultural_initiatives": 1},
+        ARTICLE_COUNTS,
+    ]
+
+
+@pytest.mark.parametrize("code", ["XX", "zz"])
+def test_partners_of_unknown_code_is_404_in_the_error_shape(api_client, db, code):
+    """An unknown code in the URL is a 404 with the one error shape."""
+    response = api_client.get(reverse("country-partners", args=[code]))
+
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert set(response.json()) == ERROR_KEYS
+
+
+def test_pair_has_exactly_the_contract_keys(api_client, db):
+    """The pair profile is one object with the eight keys of the contract."""
+    response = api_client.get(reverse("country-pair", args=["KZ", "HU"]))
+
+    assert response.status_code == HTTPStatus.OK
+    assert set(response.json()) == PAIR_KEYS
+
+
+def test_pair_names_both_countries_in_url_order(api_client, db):
+    """country is the URL's first code and partner its second."""
+    body = api_client.get(reverse("country-pair", args=["KZ", "HU"])).json()
+
+    assert body["country"] == KAZAKHSTAN
+    assert body["partner"] == HUNGARY
+
+
+def test_pair_reversed_swaps_country_and_partner(api_client, db):
+    """/countries/hu/partners/kz/ names Hungary first and holds the same records."""
+    forward = api_client.get(reverse("country-pair", args=["KZ", "HU"])).json()
+    backward = api_client.get(reverse("country-pair", args=["HU", "KZ"])).json()
+
+    assert backward["country"] == HUNGARY
+    assert backward["partner"] == KAZAKHSTAN
+    assert {key: backward[key] for key in PAIR_KEYS - {"country", "partner"}} == {
+        key: forward[key] for key in PAIR_KEYS - {"country", "partner"}
+    }
+
+
+@pytest.mark.parametrize(("first", "second"), [("kz", "hu"), ("Kz", "hU")])
+def test_pair_codes_are_case_insensitive(api_client, db, first, second):
+    """Lower- and mixed-case codes find the pair, returned upper-case."""
+    response = api_client.get(reverse("country-pair", args=[first, second]))
+
+    assert response.status_code == HTTPStatus.OK
+    assert response.json()["country"]["code"] == "KZ"
+    assert response.json()["partner"]["code"] == "HU"
+
+
+def test_pair_trade_figures_are_in_period_order(api_client, db):
+    """2023 comes before January-August 2024."""
+    body = api_client.get(reverse("country-pair", args=["KZ", "HU"])).json()
+
+    assert [(item["period_label"], item["value"]) for item in body["trade_figures"]] == [
+        ("2023", "187500000.00"),
+        ("2024-01/2024-08", "131000000.00"),
+    ]
+
+
+def test_pair_gathers_every_article_record_in_both_directions(api_client, db):
+    """Investments, landmarks and programmes both ways, and the Bars foundation, are all there."""
+    body = api_client.get(reverse("country-pair", args=["KZ", "HU"])).json()
+
+    assert [item["id"] for item in body["investments"]] == [1, 2, 3]
+    assert sorted(item["id"] for item in body["cultural_landmarks"]) == [1, 2, 3]
+    assert [item["id"] for item in body["scholarship_programs"]] == [1]
+    assert [item["name"] for item in body["cultural_initiatives"]] == ["Bars foundation"]
+    assert [item["id"] for item in body["sources"]] == [1]
+
+
+@pytest.mark.parametrize("key", list(LIST_ROUTES))
+def test_pair_items_have_the_shape_of_their_list(api_client, db, key):
+    """Each record in the profile reads exactly as in its resource's list filtered by the pair."""
+    profile = api_client.get(reverse("country-pair", args=["KZ", "HU"])).json()
+    listed = api_client.get(reverse(LIST_ROUTES[key]), {"pair": "KZ,HU"}).json()["results"]
+
+    assert sorted(profile[key], key=lambda item: item["id"]) == sorted(listed, key=lambda item: item["id"])
+
+
+def test_pair_sources_have_the_shape_of_the_source_list(api_client, db):
+    """Cited sources read exactly as in the source list."""
+    profile = api_client.get(reverse("country-pair", args=["KZ", "HU"])).json()
+    listed = api_client.get(reverse("source-list")).json()["results"]
+
+    assert profile["sources"] == listed
+
+
+def test_pair_leaves_out_other_pairs_records(api_client, db):
+    """Records of Kazakhstan with Germany, or of Hungary with Austria, stay out of the KZ-HU profile."""
+    TradeFigureFactory(reporter_id="KZ", partner_id="DE")
+    InvestmentFactory(investor_id="HU", recipient_id="AT")
+    CulturalLandmarkFactory(located_in_id="KZ", honoured_country_id="DE")
+    ScholarshipProgramFactory(sponsor_id="HU", recipient_id="AT")
+    CulturalInitiativeFactory(countries=["KZ", "DE"])
+
+    body = api_client.get(reverse("country-pair", args=["KZ", "HU"])).json()
+
+    assert {key: len(body[key]) for key in ARTICLE_COUNTS} == ARTICLE_COUNTS
+    assert [item["id"] for item in body["sources"]] == [1]
+
+
+def test_pair_lists_each_cited_source_once(api_client, db):
+    """A second source cited by a new KZ-HU record joins the sources; the article appears once."""
+    figure = TradeFigureFactory(reporter_id="HU", partner_id="KZ")
+
+    body = api_client.get(reverse("country-pair", args=["KZ", "HU"])).json()
+
+    assert sorted(item["id"] for item in body["sources"]) == [1, figure.source_id]
+    assert figure.pk in [item["id"] for item in body["trade_figures"]]
+
+
+def test_pair_of_one_country_twice_is_400_naming_it(api_client, db):
+    """/countries/kz/partners/KZ/ is a 400 whose message names the country."""
+    response = api_client.get(reverse("country-pair", args=["kz", "KZ"]))
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    body = response.json()
+    assert set(body) == ERROR_KEYS
+    assert "KZ" in body["detail"]
+
+
+@pytest.mark.parametrize(("first", "second"), [("XX", "HU"), ("KZ", "XX"), ("zz", "yy")])
+def test_pair_with_unknown_code_is_404_in_the_error_shape(api_client, db, first, second):
+    """An unknown code on either side of the pair URL is a 404 with the one error shape."""
+    response = api_client.get(reverse("country-pair", args=[first, second]))
+
+    assert response.status_code == HTTPStatus.NOT_FOUND
+    assert set(response.json()) == ERROR_KEYS
