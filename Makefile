@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 WORKERS ?= 2
 
-.PHONY: run serve test install install-dev migrate seed schema lint typecheck clean
+.PHONY: run serve test install install-dev migrate seed schema lint typecheck clean backup restore sdk
 
 run: install migrate seed ## Serve the API at http://127.0.0.1:$(PORT)/ (DEBUG off, static files by WhiteNoise)
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
@@ -15,7 +15,7 @@ serve: install migrate ## Production server: gunicorn with DJANGO_ENV=production
 	DJANGO_ENV=production $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	DJANGO_ENV=production $(BIN)/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile -
 
-test: install-dev lint typecheck ## Lint, type-check, check migrations, then run the whole suite
+test: install-dev node_modules lint typecheck ## Lint, type-check, check migrations, then run the whole suite
 	$(BIN)/python manage.py check --fail-level WARNING
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
@@ -30,12 +30,26 @@ typecheck: install-dev
 schema: install-dev ## Regenerate the committed openapi.yaml
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file openapi.yaml
 
+sdk: install-dev node_modules ## Generate clients/python and clients/typescript from openapi.yaml; type-check the TypeScript example
+	# The generator formats its output with ruff, which it looks up on PATH.
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/openapi-python-client generate --path openapi.yaml \
+		--config sdk/python/config.yaml --output-path clients/python --overwrite
+	node_modules/.bin/openapi-typescript openapi.yaml --output clients/typescript/schema.d.ts
+	node_modules/.bin/tsc --noEmit -p sdk/typescript/tsconfig.json
+
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py createcachetable
 
 seed: install ## Load the fixtures (validated, all or nothing, idempotent)
 	$(BIN)/python manage.py load_records
+
+backup: install ## Dump records, sources, history, users and groups to backups/
+	$(BIN)/python manage.py backup
+
+restore: install migrate ## Load a backup into an empty database: make restore FILE=backups/....json
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/backup-....json"; exit 2; }
+	$(BIN)/python manage.py restore "$(FILE)"
 
 install: $(VENV)/.installed-run
 install-dev: $(VENV)/.installed-dev
@@ -51,6 +65,11 @@ $(VENV)/.installed-run: requirements.txt | $(BIN)/python
 $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.installed-run
+
+# openapi-typescript and typescript, pinned by package-lock.json (used by `make sdk` and tests/test_sdk.py).
+node_modules: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
 
 clean:
 	rm -rf $(VENV) staticfiles db.sqlite3

@@ -22,6 +22,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from cooperation.models import (
+    MONEY_MAX_DIGITS,
     Country,
     CulturalInitiative,
     CulturalLandmark,
@@ -136,7 +137,11 @@ class StrictBooleanFilter(django_filters.Filter):
 def money_filter(field_name: str, lookup_expr: str, help_text: str) -> django_filters.NumberFilter:
     # Bounded like the column itself, so 1e400 is a 400 and never reaches the database.
     return django_filters.NumberFilter(
-        field_name=field_name, lookup_expr=lookup_expr, max_digits=20, decimal_places=2, help_text=help_text
+        field_name=field_name,
+        lookup_expr=lookup_expr,
+        max_digits=MONEY_MAX_DIGITS,
+        decimal_places=2,
+        help_text=help_text,
     )
 
 

@@ -255,7 +255,9 @@ def country_field(related_name: str, help_text: str) -> models.ForeignKey[Countr
     return models.ForeignKey(Country, on_delete=models.PROTECT, related_name=related_name, help_text=help_text)
 
 
-money_max_digits = 20
+# 15 significant digits (up to 9,999,999,999,999.99) stay exact on SQLite too,
+# which keeps decimals in 8-byte floats; PostgreSQL's numeric is exact at any size.
+MONEY_MAX_DIGITS = 15
 
 
 class TradeFigure(Period, Record):
@@ -272,7 +274,7 @@ class TradeFigure(Period, Record):
     period_start = models.DateField(db_index=True, help_text="First day of the period (inclusive).")
     period_end = models.DateField(db_index=True, help_text="Last day of the period (inclusive).")
     value = models.DecimalField(
-        max_digits=money_max_digits,
+        max_digits=MONEY_MAX_DIGITS,
         decimal_places=2,
         validators=[MinValueValidator(0)],
         db_index=True,
@@ -327,7 +329,7 @@ class Investment(Period, Record):
     investor = country_field("investments_made", "Country the capital comes from (alpha-2).")
     recipient = country_field("investments_received", "Country the capital goes to (alpha-2).")
     amount = models.DecimalField(
-        max_digits=money_max_digits,
+        max_digits=MONEY_MAX_DIGITS,
         decimal_places=2,
         null=True,
         blank=True,
