@@ -30,8 +30,8 @@ typecheck: install-dev
 schema: install-dev ## Regenerate the committed openapi.yaml
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file openapi.yaml
 
+# openapi-python-client formats its output with ruff, which it looks up on PATH.
 sdk: install-dev node_modules ## Generate clients/python and clients/typescript from openapi.yaml; type-check the TypeScript example
-	# The generator formats its output with ruff, which it looks up on PATH.
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/openapi-python-client generate --path openapi.yaml \
 		--config sdk/python/config.yaml --output-path clients/python --overwrite
 	node_modules/.bin/openapi-typescript openapi.yaml --output clients/typescript/schema.d.ts
@@ -39,7 +39,6 @@ sdk: install-dev node_modules ## Generate clients/python and clients/typescript 
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py createcachetable
 
 seed: install ## Load the fixtures (validated, all or nothing, idempotent)
 	$(BIN)/python manage.py load_records

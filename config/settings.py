@@ -100,8 +100,13 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE takes the write lock at BEGIN, so concurrent writers queue on the
-    # busy timeout instead of failing with "database is locked" mid-transaction.
-    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    # busy timeout instead of failing with "database is locked" mid-transaction;
+    # WAL lets readers go on while one writer works.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -137,6 +142,9 @@ FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 # Request bodies are JSON records; anything bigger than this is refused.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+
+# A refused CSRF check under /api/ answers in the one JSON error shape too.
+CSRF_FAILURE_VIEW = "cooperation.errors.csrf_failure"
 
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate challenge turns anonymous writes into 401.
