@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 WORKERS ?= 2
 
-.PHONY: run serve test install install-dev migrate seed schema lint typecheck clean backup restore sdk
+.PHONY: run serve test install install-dev migrate seed schema lint typecheck clean backup restore sdk soak
 
 run: install migrate seed ## Serve the API at http://127.0.0.1:$(PORT)/ (DEBUG off, static files by WhiteNoise)
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
@@ -42,6 +42,9 @@ migrate: install
 
 seed: install ## Load the fixtures (validated, all or nothing, idempotent)
 	$(BIN)/python manage.py load_records
+
+soak: install ## A few minutes of mixed reads and writes against gunicorn (DURATION=180 seconds)
+	scripts/soak.sh
 
 backup: install ## Dump records, sources, history, users and groups to backups/
 	$(BIN)/python manage.py backup

@@ -37,7 +37,8 @@ class UserReadRateThrottle(SettingsRateMixin, throttling.UserRateThrottle):
     scope = "user"
 
     def allow_request(self, request: Request, view: APIView) -> bool:
-        if request.method not in SAFE_METHODS:
+        # Anonymous requests are counted once, by AnonRateThrottle; writes by UserWriteRateThrottle.
+        if request.method not in SAFE_METHODS or not request.user.is_authenticated:
             return True
         return super().allow_request(request, view)
 
