@@ -14,6 +14,7 @@ from django.core.validators import (
 )
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from cooperation.history import RecordHistory
 from cooperation.querysets import (
@@ -109,7 +110,8 @@ class Source(models.Model):
         help_text="BCP 47 language tag of the text (e.g. en).",
     )
     text = models.TextField(help_text="Full text; every record's source_quote must occur in it verbatim.")
-    created_at = models.DateTimeField(auto_now_add=True, help_text="When the source was added.")
+    # A default rather than auto_now_add: restoring a deleted version from history keeps its creation time.
+    created_at = models.DateTimeField(default=timezone.now, editable=False, help_text="When the source was added.")
     updated_at = models.DateTimeField(auto_now=True, help_text="When the source last changed.")
 
     objects = ApiQuerySet.as_manager()
@@ -166,7 +168,7 @@ class Record(models.Model):
     source_quote = models.TextField(
         help_text="Verbatim excerpt of the source's text (one or a few consecutive sentences) that states this record."
     )
-    created_at = models.DateTimeField(auto_now_add=True, help_text="When the record was added.")
+    created_at = models.DateTimeField(default=timezone.now, editable=False, help_text="When the record was added.")
     updated_at = models.DateTimeField(auto_now=True, help_text="When the record last changed.")
 
     # The two fields naming countries, for `involving()` and `for_pair()`.

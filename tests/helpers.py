@@ -1,0 +1,68 @@
+"""Shared pieces of the write-side tests: users with tokens, fresh records, the error shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.models import Group, User
+from django.urls import reverse
+from knox.models import AuthToken
+from rest_framework.test import APIClient
+
+from tests import factories
+
+ERROR_KEYS = {"status", "code", "detail", "errors"}
+
+# Router basename -> factory of a fresh, valid record of that resource.
+FACTORIES: dict[str, Any] = {
+    "trade-figure": factories.TradeFigureFactory,
+    "investment": factories.InvestmentFactory,
+    "cultural-landmark": factories.CulturalLandmarkFactory,
+    "scholarship-program": factories.ScholarshipProgramFactory,
+    "cultural-initiative": factories.CulturalInitiativeFactory,
+    "source": factories.SourceFactory,
+}
+RECORD_BASENAMES = [name for name in FACTORIES if name != "source"]
+READ_ONLY_FIELDS = {"id", "period_label", "created_at", "updated_at"}
+
+
+def make_user(username: str, *, editor: bool = False) -> User:
+    """A user; an editor is in the `editors` group that the migration creates."""
+    user = User.objects.create_user(username=username)  # no password: tokens only, and no slow hashing
+    if editor:
+        user.groups.add(Group.objects.get(name="editors"))
+    return user
+
+
+def token_client(user: User, *, enforce_csrf_checks: bool = False) -> APIClient:
+    """An API client that sends a fresh knox token of the user in `Authorization: Token <key>`."""
+    _, key = AuthToken.objects.create(user)
+    client = APIClient(enforce_csrf_checks=enforce_csrf_checks)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client
+
+
+def detail_url(basename: str, pk: Any) -> str:
+    return reverse(f"{basename}-detail", args=[pk])
+
+
+def writable(representation: dict[str, Any]) -> dict[str, Any]:
+    """A record's representation without its read-only fields: a valid request body."""
+    return {key: value for key, value in representation.items() if key not in READ_ONLY_FIELDS}
+
+
+def assert_error_shape(response: Any, status: int) -> dict[str, Any]:
+    """The response is a JSON body in the one error shape, with the response's status."""
+    assert response.status_code == status, response.content[:500]
+    assert response["Content-Type"].startswith("application/json")
+    body: dict[str, Any] = response.json()
+    assert set(body) == ERROR_KEYS
+    assert body["status"] == status
+    assert isinstance(body["detail"], str)
+    assert body["detail"]
+    assert all(set(error) == {"field", "code", "message"} for error in body["errors"])
+    return body
+
+
+def error_fields(body: dict[str, Any]) -> set[str | None]:
+    return {error["field"] for error in body["errors"]}

@@ -1,0 +1,239 @@
+"""Strong ETags and conditional requests: 304 for a current copy, 412 for a stale one."""
+
+from __future__ import annotations
+
+import re
+from http import HTTPStatus
+
+import pytest
+from django.urls import reverse
+
+from tests.helpers import FACTORIES, assert_error_shape, detail_url, make_user, token_client, writable
+
+STRONG_ETAG = re.compile(r'^"[^"]+"$')
+# A change each resource accepts, to move its ETag on.
+CHANGES = {
+    "trade-figure": {"value": "2000000.00"},
+    "investment": {"status": "planned"},
+    "cultural-landmark": {"city": "Munich"},
+    "scholarship-program": {"annual_grants": 11},
+    "cultural-initiative": {"countries": ["DE", "FR", "HU"]},
+    "source": {"title": "Changed title"},
+}
+WRITES = ["put", "patch", "delete"]
+
+
+@pytest.fixture
+def editor_client(db):
+    return token_client(make_user("editor", editor=True))
+
+
+@pytest.fixture
+def other_editor_client(db):
+    return token_client(make_user("other-editor", editor=True))
+
+
+def fresh(basename):
+    """A fresh record and its detail URL."""
+    record = FACTORIES[basename]()
+    return record, detail_url(basename, record.pk)
+
+
+def send(client, method, url, basename, representation, **headers):
+    """A write whose body changes the record (for PUT, the full representation with the change)."""
+    if method == "delete":
+        return client.delete(url, **headers)
+    body = writable(representation) | CHANGES[basename] if method == "put" else CHANGES[basename]
+    return getattr(client, method)(url, body, format="json", **headers)
+
+
+@pytest.mark.parametrize("basename", FACTORIES)
+def test_detail_carries_a_strong_etag(api_client, db, basename):
+    """The ETag is quoted and not weak (no W/ prefix)."""
+    _, url = fresh(basename)
+
+    etag = api_client.get(url)["ETag"]
+
+    assert STRONG_ETAG.match(etag)
+    assert not etag.startswith("W/")
+
+
+def test_country_detail_carries_a_strong_etag(api_client, db):
+    """Countries are details too, with the same kind of ETag."""
+    etag = api_client.get(reverse("country-detail", args=["KZ"]))["ETag"]
+
+    assert STRONG_ETAG.match(etag)
+
+
+@pytest.mark.parametrize("basename", FACTORIES)
+def test_same_record_read_twice_has_the_same_etag(api_client, db, basename):
+    """The ETag is stable while the record does not change."""
+    _, url = fresh(basename)
+
+    assert api_client.get(url)["ETag"] == api_client.get(url)["ETag"]
+
+
+@pytest.mark.parametrize("basename", FACTORIES)
+def test_if_none_match_with_the_current_etag_is_a_304(api_client, db, basename):
+    """A client holding the current copy gets 304 with no body and the ETag again."""
+    _, url = fresh(basename)
+    etag = api_client.get(url)["ETag"]
+
+    response = api_client.get(url, HTTP_IF_NONE_MATCH=etag)
+
+    assert response.status_code == HTTPStatus.NOT_MODIFIED
+    assert not response.content
+    assert response["ETag"] == etag
+
+
+def test_if_none_match_on_a_country_is_a_304(api_client, db):
+    """Countries answer 304 the same way."""
+    url = reverse("country-detail", args=["HU"])
+
+    response = api_client.get(url, HTTP_IF_NONE_MATCH=api_client.get(url)["ETag"])
+
+    assert response.status_code == HTTPStatus.NOT_MODIFIED
+
+
+@pytest.mark.parametrize("basename", FACTORIES)
+def test_if_none_match_with_a_stale_etag_answers_the_record(editor_client, basename):
+    """After a change the old ETag no longer matches: 200 with the new representation."""
+    _, url = fresh(basename)
+    old = editor_client.get(url)["ETag"]
+    editor_client.patch(url, CHANGES[basename], format="json")
+
+    response = editor_client.get(url, HTTP_IF_NONE_MATCH=old)
+
+    assert response.status_code == HTTPStatus.OK
+    assert response["ETag"] != old
+
+
+@pytest.mark.parametrize("basename", FACTORIES)
+def test_etag_changes_after_an_update(editor_client, basename):
+    """Any change of the record gives it a new ETag; the write answers that new ETag."""
+    _, url = fresh(basename)
+    before = editor_client.get(url)["ETag"]
+
+    response = editor_client.patch(url, CHANGES[basename], format="json")
+
+    after = editor_client.get(url)["ETag"]
+    assert after != before
+    assert response["ETag"] == after
+
+
+@pytest.mark.parametrize("method", WRITES)
+@pytest.mark.parametrize("basename", FACTORIES)
+def test_stale_if_match_is_a_412_in_the_error_shape(editor_client, other_editor_client, basename, method):
+    """A write based on a version someone else has since changed is refused with 412."""
+    _, url = fresh(basename)
+    read = editor_client.get(url)
+    other_editor_client.patch(url, CHANGES[basename], format="json")
+
+    response = send(editor_client, method, url, basename, read.json(), HTTP_IF_MATCH=read["ETag"])
+
+    body = assert_error_shape(response, HTTPStatus.PRECONDITION_FAILED)
+    assert body["code"] == "precondition_failed"
+
+
+@pytest.mark.parametrize("method", WRITES)
+@pytest.mark.parametrize("basename", FACTORIES)
+def test_stale_if_match_changes_nothing(editor_client, basename, method):
+    """After the 412 the record, its ETag and its history are as they were."""
+    record, url = fresh(basename)
+    model = type(record)
+    stale = '"0123456789abcdef0123456789abcdef"'
+    before = editor_client.get(url)
+    versions = model.history.count()
+
+    send(editor_client, method, url, basename, before.json(), HTTP_IF_MATCH=stale)
+
+    after = editor_client.get(url)
+    assert after.status_code == HTTPStatus.OK
+    assert after.json() == before.json()
+    assert after["ETag"] == before["ETag"]
+    assert model.history.count() == versions
+
+
+@pytest.mark.parametrize("method", WRITES)
+@pytest.mark.parametrize("basename", FACTORIES)
+def test_weak_form_of_the_current_etag_does_not_match(editor_client, basename, method):
+    """If-Match uses the strong comparison: W/"<current>" is a 412 and changes nothing."""
+    _, url = fresh(basename)
+    read = editor_client.get(url)
+
+    response = send(editor_client, method, url, basename, read.json(), HTTP_IF_MATCH=f"W/{read['ETag']}")
+
+    assert_error_shape(response, HTTPStatus.PRECONDITION_FAILED)
+    assert editor_client.get(url).json() == read.json()
+
+
+@pytest.mark.parametrize("method", WRITES)
+@pytest.mark.parametrize("basename", FACTORIES)
+def test_current_if_match_lets_the_write_through(editor_client, basename, method):
+    """The ETag just read is accepted."""
+    _, url = fresh(basename)
+    read = editor_client.get(url)
+
+    response = send(editor_client, method, url, basename, read.json(), HTTP_IF_MATCH=read["ETag"])
+
+    assert response.status_code in (HTTPStatus.OK, HTTPStatus.NO_CONTENT), response.content
+
+
+@pytest.mark.parametrize("method", WRITES)
+@pytest.mark.parametrize("basename", FACTORIES)
+def test_if_match_star_lets_the_write_through(editor_client, basename, method):
+    """If-Match: * matches any current version."""
+    _, url = fresh(basename)
+    read = editor_client.get(url)
+
+    response = send(editor_client, method, url, basename, read.json(), HTTP_IF_MATCH="*")
+
+    assert response.status_code in (HTTPStatus.OK, HTTPStatus.NO_CONTENT), response.content
+
+
+def test_if_match_list_with_the_current_etag_lets_the_write_through(editor_client, db):
+    """One matching tag in a list of tags is enough."""
+    _, url = fresh("trade-figure")
+    current = editor_client.get(url)["ETag"]
+
+    response = editor_client.patch(url, CHANGES["trade-figure"], format="json", HTTP_IF_MATCH=f'"stale", {current}')
+
+    assert response.status_code == HTTPStatus.OK
+
+
+def test_if_match_on_a_missing_record_is_a_404(editor_client, db):
+    """A record that does not exist is 404, whatever If-Match says."""
+    response = editor_client.patch(
+        detail_url("trade-figure", 999999), CHANGES["trade-figure"], format="json", HTTP_IF_MATCH="*"
+    )
+
+    assert_error_shape(response, HTTPStatus.NOT_FOUND)
+
+
+def test_two_editors_saving_the_same_version_one_wins_one_gets_412(editor_client, other_editor_client):
+    """Both read the same ETag and PATCH with it: the first gets 200, the second 412."""
+    _, url = fresh("trade-figure")
+    etag = editor_client.get(url)["ETag"]
+    assert other_editor_client.get(url)["ETag"] == etag
+
+    first = editor_client.patch(url, {"value": "111.00"}, format="json", HTTP_IF_MATCH=etag)
+    second = other_editor_client.patch(url, {"value": "222.00"}, format="json", HTTP_IF_MATCH=etag)
+
+    assert first.status_code == HTTPStatus.OK
+    assert_error_shape(second, HTTPStatus.PRECONDITION_FAILED)
+
+
+def test_two_editors_conflict_keeps_the_first_editors_record(editor_client, other_editor_client):
+    """After the conflict the stored record is the first editor's, and history shows only their change."""
+    record, url = fresh("trade-figure")
+    etag = editor_client.get(url)["ETag"]
+
+    editor_client.patch(url, {"value": "111.00", "notes": "first"}, format="json", HTTP_IF_MATCH=etag)
+    other_editor_client.patch(url, {"value": "222.00", "notes": "second"}, format="json", HTTP_IF_MATCH=etag)
+
+    stored = editor_client.get(url).json()
+    assert (stored["value"], stored["notes"]) == ("111.00", "first")
+    record.refresh_from_db()
+    assert str(record.value) == "111.00"
+    newest = type(record).history.filter(id=record.pk).latest("history_date")
+    assert newest.history_user.username == "editor"

@@ -1,0 +1,373 @@
+"""Audit history: who changed what and when, newest first, still there after a delete, restorable."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from cooperation import models
+from tests.factories import QUOTE, SourceFactory
+from tests.helpers import FACTORIES, assert_error_shape, detail_url, make_user, token_client
+
+VERSION_KEYS = {"history_id", "history_date", "history_type", "history_user", "changed_fields", "record"}
+# A one-field change for each resource, in the shape the API answers it.
+CHANGES = {
+    "trade-figure": {"value": "2000000.00"},
+    "investment": {"status": "planned"},
+    "cultural-landmark": {"city": "Munich"},
+    "scholarship-program": {"annual_grants": 11},
+    "cultural-initiative": {"countries": ["DE", "FR", "HU"]},
+    "source": {"title": "Changed title"},
+}
+
+
+@pytest.fixture
+def editor(db):
+    return make_user("editor", editor=True)
+
+
+@pytest.fixture
+def editor_client(editor):
+    return token_client(editor)
+
+
+def history_url(basename: str, pk: Any) -> str:
+    return reverse(f"{basename}-history", args=[pk])
+
+
+def trade_body(source: int) -> dict[str, Any]:
+    return {
+        "reporter": "KZ",
+        "partner": "HU",
+        "flow": "turnover",
+        "period_start": "2021-01-01",
+        "period_end": "2021-12-31",
+        "value": "500.00",
+        "currency": "USD",
+        "qualifier": "exact",
+        "change_pct": None,
+        "notes": "",
+        "source": source,
+        "source_quote": QUOTE,
+    }
+
+
+def investment_body(source: int, sectors: list[str]) -> dict[str, Any]:
+    return {
+        "investor": "HU",
+        "recipient": "KZ",
+        "amount": "100.00",
+        "currency": "USD",
+        "qualifier": "exact",
+        "status": "realized",
+        "sectors": sectors,
+        "period_start": None,
+        "period_end": None,
+        "description": "",
+        "source": source,
+        "source_quote": QUOTE,
+    }
+
+
+@pytest.fixture
+def lifecycle(editor_client):
+    """A trade figure created, given a new value, and deleted through the API; its history afterwards."""
+    created = editor_client.post(reverse("trade-figure-list"), trade_body(SourceFactory().pk), format="json").json()
+    editor_client.patch(detail_url("trade-figure", created["id"]), {"value": "750.00"}, format="json")
+    editor_client.delete(detail_url("trade-figure", created["id"]))
+    return created, editor_client.get(history_url("trade-figure", created["id"]))
+
+
+def test_history_answers_after_the_record_is_deleted(lifecycle):
+    """The record is gone, its history is not."""
+    created, response = lifecycle
+
+    assert not models.TradeFigure.objects.filter(pk=created["id"]).exists()
+    assert response.status_code == HTTPStatus.OK
+
+
+def test_history_is_a_list_envelope_of_versions(lifecycle):
+    """The versions come in the list envelope, each with the contract's keys."""
+    _, response = lifecycle
+    body = response.json()
+
+    assert set(body) == {"count", "next", "previous", "results"}
+    assert all(set(version) == VERSION_KEYS for version in body["results"])
+
+
+def test_create_update_delete_leaves_three_versions_newest_first(lifecycle):
+    """deleted, changed, created: newest first, dates not increasing."""
+    _, response = lifecycle
+    versions = response.json()["results"]
+
+    assert response.json()["count"] == 3
+    assert [version["history_type"] for version in versions] == ["deleted", "changed", "created"]
+    dates = [version["history_date"] for version in versions]
+    assert dates == sorted(dates, reverse=True)
+
+
+def test_every_version_names_the_editor(lifecycle, editor):
+    """history_user is the username of the editor whose token made each change."""
+    _, response = lifecycle
+
+    assert [version["history_user"] for version in response.json()["results"]] == [editor.username] * 3
+
+
+def test_update_version_lists_exactly_the_changed_field(lifecycle):
+    """A PATCH of the value is recorded as a change of value alone."""
+    _, response = lifecycle
+
+    assert response.json()["results"][1]["changed_fields"] == ["value"]
+
+
+def test_created_version_lists_every_writable_field(lifecycle):
+    """Creating sets every writable field."""
+    created, response = lifecycle
+
+    assert set(response.json()["results"][2]["changed_fields"]) == set(trade_body(created["source"]))
+
+
+def test_deleted_version_lists_no_changed_fields(lifecycle):
+    """A delete changes no field."""
+    _, response = lifecycle
+
+    assert response.json()["results"][0]["changed_fields"] == []
+
+
+def test_each_version_shows_the_record_as_it_was(lifecycle):
+    """The created version holds the first value; the changed and deleted ones the new value."""
+    created, response = lifecycle
+    records = [version["record"] for version in response.json()["results"]]
+
+    assert [record["value"] for record in records] == ["750.00", "750.00", "500.00"]
+    assert records[2] == created
+    assert all(record["id"] == created["id"] for record in records)
+
+
+@pytest.mark.parametrize("basename", FACTORIES)
+@pytest.mark.parametrize("pk", ["999999", "abc"])
+def test_history_of_an_unknown_id_is_a_404(api_client, db, basename, pk):
+    """No version, no history: 404 in the error shape."""
+    response = api_client.get(history_url(basename, pk))
+
+    assert_error_shape(response, HTTPStatus.NOT_FOUND)
+
+
+@pytest.mark.parametrize("basename", FACTORIES)
+def test_each_api_update_adds_one_version_naming_its_field(editor_client, basename):
+    """Every resource records a PATCH as one version whose changed_fields is that field."""
+    record = FACTORIES[basename]()
+    editor_client.patch(detail_url(basename, record.pk), CHANGES[basename], format="json")
+
+    versions = editor_client.get(history_url(basename, record.pk)).json()["results"]
+
+    assert [version["history_type"] for version in versions] == ["changed", "created"]
+    assert versions[0]["changed_fields"] == list(CHANGES[basename])
+    assert versions[0]["history_user"] == "editor"
+
+
+@pytest.mark.parametrize("basename", FACTORIES)
+def test_a_refused_write_adds_no_version(editor_client, basename):
+    """A 400 leaves the history as it was."""
+    record = FACTORIES[basename]()
+    model = type(record)
+    versions = model.history.count()
+
+    response = editor_client.patch(detail_url(basename, record.pk), {"unknown_field": 1}, format="json")
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert model.history.count() == versions
+
+
+def test_investment_created_with_sectors_has_one_version(editor_client, db):
+    """Saving the record and then its sectors is one change: one version, not two."""
+    body = investment_body(SourceFactory().pk, ["energy", "logistics"])
+    created = editor_client.post(reverse("investment-list"), body, format="json").json()
+
+    response = editor_client.get(history_url("investment", created["id"]))
+
+    assert response.json()["count"] == 1
+    assert models.Investment.history.filter(id=created["id"]).count() == 1
+
+
+def test_investment_created_with_sectors_shows_them_in_its_version(editor_client, db):
+    """The one version holds the sectors the record was created with."""
+    body = investment_body(SourceFactory().pk, ["logistics", "energy"])
+    created = editor_client.post(reverse("investment-list"), body, format="json").json()
+
+    version = editor_client.get(history_url("investment", created["id"])).json()["results"][0]
+
+    assert version["history_type"] == "created"
+    assert version["record"]["sectors"] == ["energy", "logistics"]
+
+
+def test_sectors_only_patch_adds_one_version_naming_sectors(editor_client, db):
+    """A PATCH of the sectors alone is one version whose changed_fields is ["sectors"]."""
+    body = investment_body(SourceFactory().pk, ["logistics"])
+    created = editor_client.post(reverse("investment-list"), body, format="json").json()
+
+    editor_client.patch(detail_url("investment", created["id"]), {"sectors": ["energy"]}, format="json")
+
+    versions = editor_client.get(history_url("investment", created["id"])).json()["results"]
+    assert len(versions) == 2
+    assert versions[0]["changed_fields"] == ["sectors"]
+
+
+def test_older_version_keeps_the_sectors_it_had(editor_client, db):
+    """Each version shows the sectors as they were then, not as they are now."""
+    body = investment_body(SourceFactory().pk, ["logistics"])
+    created = editor_client.post(reverse("investment-list"), body, format="json").json()
+
+    editor_client.patch(detail_url("investment", created["id"]), {"sectors": ["energy"]}, format="json")
+
+    versions = editor_client.get(history_url("investment", created["id"])).json()["results"]
+    assert [version["record"]["sectors"] for version in versions] == [["energy"], ["logistics"]]
+
+
+def test_put_changing_amount_and_sectors_is_one_version_naming_both(editor_client, db):
+    """A PUT that changes a field and the sectors is one version with both fields."""
+    source = SourceFactory().pk
+    created = editor_client.post(reverse("investment-list"), investment_body(source, ["logistics"]), format="json")
+    body = investment_body(source, ["energy"]) | {"amount": "200.00"}
+
+    editor_client.put(detail_url("investment", created.json()["id"]), body, format="json")
+
+    versions = editor_client.get(history_url("investment", created.json()["id"])).json()["results"]
+    assert len(versions) == 2
+    assert versions[0]["changed_fields"] == ["amount", "sectors"]
+
+
+def test_initiative_created_with_countries_has_one_version_showing_them(editor_client, db):
+    """Countries, like sectors, belong to the version of the create."""
+    body = {
+        "name": "Joint festival",
+        "kind": "festival",
+        "countries": ["KZ", "HU"],
+        "established_on": None,
+        "description": "",
+        "source": SourceFactory().pk,
+        "source_quote": QUOTE,
+    }
+    created = editor_client.post(reverse("cultural-initiative-list"), body, format="json").json()
+
+    versions = editor_client.get(history_url("cultural-initiative", created["id"])).json()["results"]
+
+    assert len(versions) == 1
+    assert versions[0]["record"]["countries"] == ["HU", "KZ"]
+
+
+# --- restore through the admin --------------------------------------------------------------------
+
+
+def form_data(form: Any) -> dict[str, Any]:
+    """The POST data that submits an unbound admin form with the values it shows."""
+    data: dict[str, Any] = {}
+    for name in form.fields:
+        value = form[name].value()
+        if value is None:
+            value = ""
+        data[name] = [str(item) for item in value] if isinstance(value, list | tuple) else str(value)
+    return data
+
+
+@pytest.fixture
+def deleted_figure(lifecycle):
+    """The lifecycle's trade figure (now deleted) and the history id of its last version before the delete."""
+    created, response = lifecycle
+    changed = response.json()["results"][1]
+    return created, changed["history_id"]
+
+
+def restore(admin_client, pk: int, history_id: int) -> Any:
+    url = reverse("admin:cooperation_tradefigure_simple_history", args=[pk, history_id])
+    page = admin_client.get(url)
+    assert page.status_code == HTTPStatus.OK
+    return admin_client.post(url, form_data(page.context["adminform"].form))
+
+
+def test_admin_revert_view_shows_a_deleted_record(admin_client, deleted_figure):
+    """The admin's history page of a deleted record's version opens, ready to revert."""
+    created, history_id = deleted_figure
+
+    response = admin_client.get(
+        reverse("admin:cooperation_tradefigure_simple_history", args=[created["id"], history_id])
+    )
+
+    assert response.status_code == HTTPStatus.OK
+    assert response.context["adminform"].form["value"].value() is not None
+
+
+def test_admin_revert_restores_a_deleted_record(admin_client, api_client, deleted_figure):
+    """Posting the revert form brings the record back under its id, as it was in that version."""
+    created, history_id = deleted_figure
+
+    response = restore(admin_client, created["id"], history_id)
+
+    assert response.status_code == HTTPStatus.FOUND
+    restored = api_client.get(detail_url("trade-figure", created["id"]))
+    assert restored.status_code == HTTPStatus.OK
+    timestamps = {"created_at": None, "updated_at": None}
+    assert restored.json() | timestamps == created | {"value": "750.00"} | timestamps
+
+
+def test_admin_revert_keeps_the_original_created_at(admin_client, api_client, deleted_figure):
+    """A restored record was added when it was first created, not when it was restored."""
+    created, history_id = deleted_figure
+
+    restore(admin_client, created["id"], history_id)
+
+    assert api_client.get(detail_url("trade-figure", created["id"])).json()["created_at"] == created["created_at"]
+
+
+def test_admin_revert_is_recorded_as_a_version_by_the_admin(admin_client, api_client, deleted_figure, admin_user):
+    """The restore is itself a version, made by the admin user, on top of the three before it."""
+    created, history_id = deleted_figure
+
+    restore(admin_client, created["id"], history_id)
+
+    versions = api_client.get(history_url("trade-figure", created["id"])).json()["results"]
+    assert len(versions) == 4
+    assert versions[0]["history_user"] == admin_user.username
+    assert versions[0]["history_type"] != "deleted"
+
+
+# --- query count ----------------------------------------------------------------------------------
+
+VERSIONED_CHANGES = {
+    "trade-figure": lambda record, n: setattr(record, "value", 1000 + n),
+    "investment": lambda record, n: record.sectors.set([f"sector-{n}"]),
+    "cultural-initiative": lambda record, n: record.countries.set(["DE", "FR", ["HU", "KZ", "PL", "AT"][n]]),
+    "source": lambda record, n: setattr(record, "title", f"Title {n}"),
+}
+
+
+def make_versions(basename: str, count: int) -> Any:
+    """A record with `count` versions: its create, then one change per further version."""
+    record = FACTORIES[basename]()
+    for n in range(count - 1):
+        if basename == "investment":
+            models.Sector.objects.get_or_create(slug=f"sector-{n}")
+        VERSIONED_CHANGES[basename](record, n)
+        record.save()
+    assert type(record).history.filter(id=record.pk).count() >= count
+    return record
+
+
+@pytest.mark.parametrize("basename", VERSIONED_CHANGES)
+def test_history_query_count_does_not_grow_with_versions(api_client, db, django_assert_num_queries, basename):
+    """Five versions cost the same queries as one (the many-to-many snapshots are prefetched)."""
+    one = make_versions(basename, 1)
+    five = make_versions(basename, 5)
+    api_client.get(history_url(basename, one.pk))  # warm caches (content types, throttle rows)
+    with CaptureQueriesContext(connection) as baseline:
+        assert api_client.get(history_url(basename, one.pk)).status_code == HTTPStatus.OK
+
+    with django_assert_num_queries(len(baseline.captured_queries)):
+        response = api_client.get(history_url(basename, five.pk))
+
+    assert response.json()["count"] >= 5
