@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 WORKERS ?= 2
 
-.PHONY: run serve test install install-dev migrate seed schema lint typecheck clean backup restore sdk soak
+.PHONY: run serve test install install-dev migrate seed schema lint typecheck clean backup restore sdk soak fuzz
 
 run: install migrate seed ## Serve the API at http://127.0.0.1:$(PORT)/ (DEBUG off, static files by WhiteNoise)
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
@@ -19,6 +19,9 @@ test: install-dev node_modules lint typecheck ## Lint, type-check, check migrati
 	$(BIN)/python manage.py check --fail-level WARNING
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
+
+fuzz: install-dev ## Fuzz the whole API from its schema with many more examples (FUZZ_EXAMPLES, FUZZ_SEED)
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} $(BIN)/pytest -q tests/test_fuzz.py
 
 lint: install-dev
 	$(BIN)/ruff check .
