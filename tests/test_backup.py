@@ -17,10 +17,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def populated():
     """The article, plus records with non-ASCII text, decimals, many-to-many rows and history by a user."""
-    # Transactional tests start from an empty database: the fixtures and the migration's group are flushed.
-    call_command("load_records", verbosity=0)
     editor = User.objects.create_user("éditrice", password="x")
-    editor.groups.add(Group.objects.get_or_create(name="editors")[0])
+    editor.groups.add(Group.objects.get(name="editors"))
     figure = TradeFigureFactory(value=Decimal("0.01"), notes="Ünnepi kiadás — Астана", change_pct=Decimal("-12.34"))
     figure._history_user = editor
     figure.value = Decimal("9999999999999.99")

@@ -7,40 +7,20 @@ to a host other than the live server is blocked, and the test fails if the
 pages tried any.
 
 The live server answers from another thread, so the test is transactional:
-its data must be committed, and the database is flushed afterwards. The
-module puts back what the session started with (the fixtures and the
-`editors` group) so that later tests still find them.
+its data must be committed (conftest seeds the database before it).
 """
 
 from __future__ import annotations
 
-import importlib
-import os
-from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.auth.models import Group, User
-from django.core.management import call_command
-from django.db import connection
-from django.db.migrations.loader import MigrationLoader
-from playwright.sync_api import sync_playwright
 
 from cooperation import models
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-]
 ARTICLE_SENTENCE = "Last year, the two countries recorded a trade volume of $187.5 million."
 MISSING_SENTENCE = "The two countries signed a free trade agreement worth $1 billion."
 YEAR = 2021  # no fixture record lies in this year, so `?year=` finds only the test's record
@@ -63,74 +43,14 @@ EXPECTED = {
 }
 
 
-def load_fixtures_and_editors_group() -> None:
-    """What every test of the session starts from, which a transactional test's flush removes."""
-    if not models.Source.objects.filter(pk=1).exists():
-        call_command("load_records", verbosity=0)
-    # The group exactly as the migration makes it, built from the migration's own function.
-    migration = importlib.import_module("cooperation.migrations.0002_editors_group")
-    state_apps = MigrationLoader(connection).project_state(("cooperation", "0002_editors_group")).apps
-    migration.create_editors_group(state_apps, None)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def restore_database_afterwards(django_db_blocker: Any) -> Iterator[None]:
-    """Runs after the flush that ends each transactional test, for the tests of later modules."""
-    yield
-    with django_db_blocker.unblock():
-        load_fixtures_and_editors_group()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """One Chromium for the module. Playwright's sync API keeps an event loop in this thread,
-    which trips Django's async-unsafe guard on every ORM call while the browser is open."""
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            yield chromium
-            chromium.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+@pytest.fixture
+def page(open_page: Any) -> Any:
+    return open_page(TIMEOUT_MS)
 
 
 @pytest.fixture
-def offsite_requests() -> list[str]:
-    """URLs the pages tried to fetch from anywhere but the live server (all blocked)."""
-    return []
-
-
-@pytest.fixture
-def page(browser: Any, live_server: Any, offsite_requests: list[str]) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(TIMEOUT_MS)
-    live_host = urlsplit(live_server.url).netloc
-
-    def only_live_server(route: Any) -> None:
-        url = route.request.url
-        if urlsplit(url).netloc == live_host:
-            route.continue_()
-        else:
-            offsite_requests.append(url)
-            route.abort()
-
-    context.route("**/*", only_live_server)
-    yield context.new_page()
-    context.close()
-
-
-@pytest.fixture
-def editor(settings: Any) -> User:
+def editor() -> User:
     """A staff user, not a superuser, whose only permissions come from the `editors` group."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # Another transactional test may have flushed the fixtures and the group before this one.
-    load_fixtures_and_editors_group()
-
     user = User.objects.create_user("browser-editor", password=PASSWORD, is_staff=True)
     user.groups.add(Group.objects.get(name="editors"))
     assert not user.is_superuser

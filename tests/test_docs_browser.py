@@ -9,94 +9,31 @@ The live server answers from another thread, so the tests are transactional.
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 import yaml
 from django.conf import settings
-from django.core.management import call_command
 from drf_spectacular.settings import spectacular_settings
-from playwright.sync_api import sync_playwright
 
-from cooperation import models
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-]
 TIMEOUT_MS = 15_000
 SCHEMA = yaml.safe_load((Path(settings.BASE_DIR) / "openapi.yaml").read_text())
 OPERATION_IDS = {operation["operationId"] for path in SCHEMA["paths"].values() for operation in path.values()}
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    """One Chromium for the module. Playwright's sync API keeps an event loop in this thread,
-    which trips Django's async-unsafe guard on every ORM call (the flush after each test included)."""
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            yield chromium
-            chromium.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
 @pytest.fixture
-def offsite_requests() -> list[str]:
-    """URLs the pages tried to fetch from anywhere but the live server (all blocked)."""
-    return []
-
-
-@pytest.fixture
-def records() -> None:
-    """The fixtures, which an earlier transactional test may have flushed: "Try it out" fills in
-    the parameters' examples (KZ, HU), and unknown country codes would be a 400."""
-    if not models.Country.objects.filter(code="KZ").exists():
-        call_command("load_records", verbosity=0)
-
-
-@pytest.fixture
-def page(browser: Any, live_server: Any, offsite_requests: list[str], monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+def page(open_page: Any, live_server: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     # The schema's `servers` entry is `make run`'s address, where "Try it out" would send its
     # requests; the served schema points at the live server instead (the committed file is unchanged).
     monkeypatch.setattr(spectacular_settings, "SERVERS", [{"url": live_server.url}])
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(TIMEOUT_MS)
-    live_host = urlsplit(live_server.url).netloc
-
-    def only_live_server(route: Any) -> None:
-        url = route.request.url
-        if urlsplit(url).netloc == live_host:
-            route.continue_()
-        else:
-            offsite_requests.append(url)
-            route.abort()
-
-    context.route("**/*", only_live_server)
-    yield context.new_page()
-    context.close()
+    return open_page(TIMEOUT_MS)
 
 
 @pytest.mark.django_db(transaction=True)
 def test_swagger_ui_shows_every_operation_and_tries_out_the_trade_figures_list(
-    page: Any, live_server: Any, offsite_requests: list[str], records: None
+    page: Any, live_server: Any, offsite_requests: list[str]
 ) -> None:
     page.goto(f"{live_server.url}/api/docs/")
     operations = page.locator(".opblock")

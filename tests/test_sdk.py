@@ -28,9 +28,6 @@ import pytest
 import yaml
 from django.conf import settings
 from django.contrib.auth.models import Group, User
-from django.core.management import call_command
-from django.db import connection
-from django.db.migrations.loader import MigrationLoader
 from knox.models import AuthToken
 
 from cooperation import models
@@ -82,23 +79,13 @@ def sdk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 
 @pytest.fixture
-def records() -> None:
-    """The fixtures and the migration's `editors` group, which an earlier transactional test may have flushed."""
-    if not models.Source.objects.filter(pk=1).exists():
-        call_command("load_records", verbosity=0)
-    migration = importlib.import_module("cooperation.migrations.0002_editors_group")
-    state_apps = MigrationLoader(connection).project_state(("cooperation", "0002_editors_group")).apps
-    migration.create_editors_group(state_apps, None)
-
-
-@pytest.fixture
-def reader(sdk: Any, live_server: Any, records: None) -> Any:
+def reader(sdk: Any, live_server: Any) -> Any:
     """An anonymous client: reading is public."""
     return sdk("client").Client(base_url=live_server.url, raise_on_unexpected_status=True)
 
 
 @pytest.fixture
-def editor(sdk: Any, live_server: Any, records: None) -> Any:
+def editor(sdk: Any, live_server: Any) -> Any:
     """A client sending the knox token of a user in the `editors` group."""
     user = User.objects.create_user("sdk-editor")
     user.groups.add(Group.objects.get(name="editors"))
