@@ -215,6 +215,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "cooperation.schema.document_error_responses",
+        "cooperation.schema.document_strict_request_bodies",
     ],
 }
 

@@ -18,7 +18,9 @@ from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError
 from django.db.models import ProtectedError, RestrictedError
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views import csrf
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -127,8 +129,17 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
     return json_error(HTTPStatus.FORBIDDEN, "You do not have permission to perform this action.")
 
 
+# Exempt: it writes nothing, and a POST to an unknown URL must be a 404 rather than a CSRF refusal.
+@csrf_exempt
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
     return json_error(HTTPStatus.NOT_FOUND, f"No resource at {request.path}.", code="not_found")
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """CSRF_FAILURE_VIEW: the one error shape under /api/, Django's page elsewhere (the admin)."""
+    if request.path.startswith("/api/"):
+        return json_error(HTTPStatus.FORBIDDEN, f"CSRF check failed: {reason}", code="permission_denied")
+    return csrf.csrf_failure(request, reason)
 
 
 def server_error(request: HttpRequest) -> JsonResponse:

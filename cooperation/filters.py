@@ -9,6 +9,7 @@ invalid form into a 400 naming the parameter.
 from __future__ import annotations
 
 import datetime
+import re
 from typing import Any
 
 import django_filters
@@ -40,8 +41,8 @@ from cooperation.models import (
 
 def clean_country_code(value: str) -> str:
     """An alpha-2 code, any case, that names a known country; returned upper-case."""
-    code = value.strip().upper()
-    if len(code) != 2 or not code.isascii() or not code.isalpha():
+    code = value.upper()
+    if not re.fullmatch(r"[A-Z]{2}", code):
         raise forms.ValidationError(f"'{value[:50]}' is not an ISO 3166-1 alpha-2 code.", code="invalid")
     if not Country.objects.filter(code=code).exists():
         raise forms.ValidationError(f"Unknown country code '{code}'.", code="unknown_country")
@@ -49,12 +50,21 @@ def clean_country_code(value: str) -> str:
 
 
 class CountryCodeField(forms.CharField):
+    def __init__(self, **kwargs: Any) -> None:
+        # Exactly as the schema's pattern says: no surrounding whitespace.
+        kwargs["strip"] = False
+        super().__init__(**kwargs)
+
     def clean(self, value: Any) -> str | None:
         value = super().clean(value)
         return clean_country_code(value) if value else None
 
 
 class CountryPairField(forms.CharField):
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["strip"] = False
+        super().__init__(**kwargs)
+
     def clean(self, value: Any) -> tuple[str, str] | None:
         value = super().clean(value)
         if not value:
@@ -112,11 +122,43 @@ class CountryColumnFilter(django_filters.CharFilter):
     field_class = CountryCodeField
 
 
+class StrictIntegerField(forms.IntegerField):
+    """ASCII digits only: Django's IntegerField also takes "2024.0" and "٢٠٢٤", which the schema's integer does not."""
+
+    def to_python(self, value: Any) -> int | None:
+        if value not in self.empty_values and not re.fullmatch(r"-?[0-9]{1,18}", str(value)):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
+
+
+DECIMAL_PATTERN = rf"^-?[0-9]{{1,{MONEY_MAX_DIGITS - 2}}}(?:\.[0-9]{{1,2}})?$"
+
+
+class StrictDecimalField(forms.DecimalField):
+    """A plain decimal as the schema's pattern has it: Django's DecimalField also takes "١٢" and "1e3"."""
+
+    def to_python(self, value: Any) -> Any:
+        if value not in self.empty_values and not re.fullmatch(DECIMAL_PATTERN, str(value)):
+            raise forms.ValidationError("Enter a decimal number such as 1500000.50.", code="invalid")
+        return super().to_python(value)
+
+
 @extend_schema_field(OpenApiTypes.INT)
 class IntegerFilter(django_filters.NumberFilter):
-    field_class = forms.IntegerField
+    field_class = StrictIntegerField
 
 
+@extend_schema_field({"type": "integer", "minimum": 0, "maximum": 2**31 - 1})
+class CountFilter(IntegerFilter):
+    """A count, bounded like the PositiveIntegerField it filters."""
+
+
+@extend_schema_field({"type": "string", "format": "decimal", "pattern": DECIMAL_PATTERN, "example": "1000000.00"})
+class DecimalFilter(django_filters.NumberFilter):
+    field_class = StrictDecimalField
+
+
+@extend_schema_field({"type": "integer", "minimum": datetime.MINYEAR, "maximum": datetime.MAXYEAR, "example": 2023})
 class YearFilter(IntegerFilter):
     """Records whose whole period lies in the calendar year."""
 
@@ -136,7 +178,7 @@ class StrictBooleanFilter(django_filters.Filter):
 
 def money_filter(field_name: str, lookup_expr: str, help_text: str) -> django_filters.NumberFilter:
     # Bounded like the column itself, so 1e400 is a 400 and never reaches the database.
-    return django_filters.NumberFilter(
+    return DecimalFilter(
         field_name=field_name,
         lookup_expr=lookup_expr,
         max_digits=MONEY_MAX_DIGITS,
@@ -153,7 +195,24 @@ def source_filter() -> django_filters.ModelChoiceFilter:
     )
 
 
-class RecordFilterSet(django_filters.FilterSet):
+class StrictFilterSet(django_filters.FilterSet):
+    """A FilterSet where an empty value (`?pair=`) is a 400, not a silently dropped filter.
+
+    The schema documents a pattern, enum or type for every filter but free text, and "" matches none of
+    them; free-text filters (plain CharFilter) take any string, the empty one included.
+    """
+
+    def is_valid(self) -> bool:
+        valid: bool = super().is_valid()
+        for name, filter_ in self.filters.items():
+            if type(filter_) is not django_filters.CharFilter and self.data.get(name) == "":
+                if name not in self.form.errors:
+                    self.form.add_error(name, "Must not be empty; leave the parameter out to not filter by it.")
+                valid = False
+        return valid
+
+
+class RecordFilterSet(StrictFilterSet):
     country = CountryFilter(help_text="Records involving this country on either side (alpha-2, any case).")
     pair = PairFilter(help_text="Records between two countries in either direction: two alpha-2 codes, e.g. KZ,HU.")
     source = source_filter()
@@ -217,7 +276,7 @@ class CulturalLandmarkFilterSet(RecordFilterSet):
 class ScholarshipProgramFilterSet(RecordFilterSet):
     sponsor = CountryColumnFilter(help_text="Sponsoring country (alpha-2).")
     recipient = CountryColumnFilter(help_text="Recipient country (alpha-2).")
-    annual_grants_min = IntegerFilter(
+    annual_grants_min = CountFilter(
         field_name="annual_grants",
         lookup_expr="gte",
         min_value=0,
@@ -238,7 +297,7 @@ class CulturalInitiativeFilterSet(RecordFilterSet):
         fields: list[str] = []
 
 
-class CountryFilterSet(django_filters.FilterSet):
+class CountryFilterSet(StrictFilterSet):
     has_records = StrictBooleanFilter(
         method="filter_has_records",
         help_text="true: only countries that appear in at least one record; false: only those that appear in none.",
@@ -281,7 +340,7 @@ class StrictOrderingFilter(drf_filters.OrderingFilter):
             return None
         terms = [term.strip() for term in raw.split(",")]
         allowed = [name for name, _label in self.get_valid_fields(queryset, view, {"request": request})]
-        unknown = [term for term in terms if term.lstrip("-") not in allowed]
+        unknown = [term for term in terms if term.removeprefix("-") not in allowed]
         if unknown:
             message = f"Cannot order by {', '.join(map(repr, unknown))}; allowed: {', '.join(allowed)} (- reverses)."
             raise ValidationError({self.ordering_param: [message]})

@@ -6,6 +6,7 @@ from typing import Any
 
 from drf_spectacular import openapi
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension as BaseDjangoFilterExtension
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework.permissions import SAFE_METHODS
 
 
@@ -35,6 +36,15 @@ class DjangoFilterExtension(BaseDjangoFilterExtension):
             if help_text and not parameter.get("description"):
                 parameter["description"] = str(help_text)
         return parameters
+
+
+class StrictDecimalFieldExtension(OpenApiSerializerFieldExtension):
+    """Document the exact decimal strings the field accepts (its own pattern)."""
+
+    target_class = "cooperation.serializers.StrictDecimalField"
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        return {"type": "string", "format": "decimal", "pattern": self.target.pattern}
 
 
 ERROR_SCHEMA: dict[str, Any] = {
@@ -105,4 +115,50 @@ def document_error_responses(result: dict[str, Any], generator: Any, request: An
                         "content": {"application/json": {"schema": reference}},
                     },
                 )
+    return result
+
+
+# The characters Python's str.strip() removes, which DRF trims from every string before checking it is not blank.
+PYTHON_WHITESPACE = "\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
+NO_NUL = "^[^\\x00]*$"
+READ_ONLY_IN_REQUEST = "Read-only: accepted and ignored when sent, so a representation can be sent back as it is."
+
+
+def free_text(schema: dict[str, Any]) -> None:
+    """A string without a pattern, enum or format: no NUL (PostgreSQL cannot store it), and not blank if required."""
+    if schema.get("type") != "string" or {"pattern", "enum", "format"} & set(schema):
+        return
+    if schema.get("minLength", 0) >= 1:
+        # Not blank after DRF trims it: at least one character that is not whitespace.
+        schema["pattern"] = f"^[^\\x00]*[^{PYTHON_WHITESPACE}\\x00][^\\x00]*$"
+    else:
+        schema["pattern"] = NO_NUL
+
+
+def document_strict_request_bodies(
+    result: dict[str, Any], generator: Any, request: Any, public: bool
+) -> dict[str, Any]:
+    """Requests say what the API refuses: unknown fields, NUL, and blank strings where a value is required.
+
+    Read-only fields (id, timestamps, period_label) are listed with no type: the API ignores them whatever
+    their value, as a client sending a representation back expects.
+    """
+    schemas = result.get("components", {}).get("schemas", {})
+    for name, component in schemas.items():
+        if not name.endswith("Request"):
+            continue
+        response = schemas.get(name.removeprefix("Patched").removesuffix("Request"), {})
+        properties = component.setdefault("properties", {})
+        for field_schema in properties.values():
+            free_text(field_schema)
+            if field_schema.get("type") == "array":
+                free_text(field_schema.get("items", {}))
+        for field, field_schema in response.get("properties", {}).items():
+            if field_schema.get("readOnly") and field not in properties:
+                properties[field] = {"description": READ_ONLY_IN_REQUEST}
+        component["additionalProperties"] = False
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                free_text(parameter.get("schema", {}))
     return result
