@@ -207,13 +207,16 @@ SPECTACULAR_SETTINGS = {
         "InitiativeKindEnum": "cooperation.models.InitiativeKind",
         "HistoryTypeEnum": ["created", "changed", "deleted"],
     },
-    "SERVERS": [{"url": "http://127.0.0.1:8000", "description": "Local server (`make run`)"}],
+    # Relative: "Try it out" and clients default to the host that serves the schema, whatever its port.
+    "SERVERS": [{"url": "/", "description": "The server that serves this schema"}],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
+        "cooperation.schema.name_parameter_enums",
+        "cooperation.schema.require_response_properties",
         "cooperation.schema.document_error_responses",
         "cooperation.schema.document_strict_request_bodies",
     ],

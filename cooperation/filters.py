@@ -92,7 +92,8 @@ class StrictBooleanField(forms.Field):
         raise forms.ValidationError(f"Must be true or false, not '{str(value)[:50]}'.")
 
 
-COUNTRY_CODE_SCHEMA = {"type": "string", "pattern": "^[A-Za-z]{2}$", "example": "KZ"}
+# No example: Swagger UI would fill every country parameter with the same code (reporter=KZ&partner=KZ).
+COUNTRY_CODE_SCHEMA = {"type": "string", "pattern": "^[A-Za-z]{2}$"}
 
 
 @extend_schema_field(COUNTRY_CODE_SCHEMA)
@@ -311,6 +312,11 @@ class CountryFilterSet(StrictFilterSet):
         return qs if value is None else qs.with_records(value)
 
 
+def ordering_pattern(fields: list[str]) -> str:
+    term = f"-?(?:{'|'.join(fields)})"
+    return f"^{term}(?:,{term})*$"
+
+
 class StrictOrderingFilter(drf_filters.OrderingFilter):
     """DRF's ordering, but an unknown field is a 400 instead of being silently dropped.
 
@@ -326,19 +332,19 @@ class StrictOrderingFilter(drf_filters.OrderingFilter):
                 "name": self.ordering_param,
                 "required": False,
                 "in": "query",
-                "description": f"Sort by {', '.join(fields)}; prefix - to reverse; comma-separate several. "
-                "Nulls sort last; ties keep a stable order.",
-                "schema": {"type": "array", "items": {"type": "string", "enum": [*fields, *(f"-{f}" for f in fields)]}},
-                "style": "form",
-                "explode": False,
+                "description": f"Sort by {', '.join(fields)}; prefix - to reverse; comma-separate several "
+                "(e.g. -value,period_start). Nulls sort last; ties keep a stable order.",
+                # One comma-separated string: generators send an array as repeated parameters, of which
+                # only the last would count.
+                "schema": {"type": "string", "pattern": ordering_pattern(fields)},
             }
         ]
 
     def get_ordering(self, request: Request, queryset: QuerySet[Any], view: APIView) -> list[Any] | None:
         raw = request.query_params.get(self.ordering_param)
-        if not raw:
+        if raw is None:
             return None
-        terms = [term.strip() for term in raw.split(",")]
+        terms = raw.split(",")
         allowed = [name for name, _label in self.get_valid_fields(queryset, view, {"request": request})]
         unknown = [term for term in terms if term.removeprefix("-") not in allowed]
         if unknown:

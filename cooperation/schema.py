@@ -14,9 +14,10 @@ class AutoSchema(openapi.AutoSchema):
     """drf-spectacular's schema, knowing that reading is public everywhere."""
 
     def get_auth(self) -> list[dict[str, Any]]:
+        # No security requirement on reads: generated clients then read without a token.
+        if self.method in SAFE_METHODS:
+            return []
         auths: list[dict[str, Any]] = super().get_auth()
-        if self.method in SAFE_METHODS and {} not in auths:
-            auths.append({})
         return auths
 
 
@@ -161,4 +162,25 @@ def document_strict_request_bodies(
         for operation in operations.values():
             for parameter in operation.get("parameters", []):
                 free_text(parameter.get("schema", {}))
+    return result
+
+
+def name_parameter_enums(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """A filter whose values are a named enum's refers to it, so clients get one FlowEnum, not one per filter."""
+    schemas = result.get("components", {}).get("schemas", {})
+    named = {frozenset(schema["enum"]): name for name, schema in schemas.items() if "enum" in schema}
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                values = parameter.get("schema", {}).get("enum")
+                if values and frozenset(values) in named:
+                    parameter["schema"] = {"$ref": f"#/components/schemas/{named[frozenset(values)]}"}
+    return result
+
+
+def require_response_properties(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """Every field of a response is always present (null where it has no value): say so, for typed clients."""
+    for name, schema in result.get("components", {}).get("schemas", {}).items():
+        if "properties" in schema and not name.endswith("Request"):
+            schema["required"] = list(schema["properties"])
     return result

@@ -167,6 +167,8 @@ class CountryCodesField(ManyKeysField):
 
 
 class CountrySerializer(serializers.ModelSerializer[Country]):
+    """An ISO 3166-1 country."""
+
     class Meta:
         model = Country
         fields = ["code", "alpha3", "numeric", "name", "official_name"]
@@ -260,6 +262,8 @@ class SourceURLField(serializers.CharField):
 
 
 class SourceSerializer(KnownFieldsMixin, serializers.ModelSerializer[Source]):
+    """A published text that records cite, with its full text."""
+
     url = SourceURLField(
         max_length=500, required=False, allow_blank=True, help_text="Where it was published; empty if unknown."
     )
@@ -311,6 +315,11 @@ class PeriodLabelMixin(serializers.Serializer[Any]):
 
 
 class TradeFigureSerializer(PeriodLabelMixin, RecordSerializer):
+    """Bilateral trade between two countries in one period, with the quote that states it."""
+
+    period_label = serializers.CharField(
+        read_only=True, help_text="The period compactly: 2023, 2004/2024, 2024-01/2024-08, 2024-03, or full dates."
+    )
     reporter = CountryCodeField(help_text="Reporting country (alpha-2).")
     partner = CountryCodeField(help_text="Partner country (alpha-2).")
     currency = CurrencyField()
@@ -336,6 +345,8 @@ class TradeFigureSerializer(PeriodLabelMixin, RecordSerializer):
 
 
 class InvestmentSerializer(PeriodLabelMixin, RecordSerializer):
+    """Capital from an investor country into a recipient country, with the quote that states it."""
+
     investor = CountryCodeField(help_text="Investor country (alpha-2).")
     recipient = CountryCodeField(help_text="Recipient country (alpha-2).")
     currency = CurrencyField(required=False)
@@ -374,6 +385,8 @@ def ensure_sectors(slugs: list[str]) -> None:
 
 
 class CulturalLandmarkSerializer(RecordSerializer):
+    """A place or object in one country that honours another, with the quote that states it."""
+
     located_in = CountryCodeField(help_text="Country where the landmark is (alpha-2).")
     honoured_country = CountryCodeField(help_text="Country the landmark honours (alpha-2).")
 
@@ -397,6 +410,8 @@ class CulturalLandmarkSerializer(RecordSerializer):
 
 
 class ScholarshipProgramSerializer(RecordSerializer):
+    """Grants a sponsor country gives students of a recipient country, with the quote that states it."""
+
     sponsor = CountryCodeField(help_text="Sponsoring country (alpha-2).")
     recipient = CountryCodeField(help_text="Recipient country (alpha-2).")
 
@@ -419,6 +434,8 @@ class ScholarshipProgramSerializer(RecordSerializer):
 
 
 class CulturalInitiativeSerializer(RecordSerializer):
+    """A joint body or programme of two or more countries, with the quote that states it."""
+
     countries = CountryCodesField(help_text="Participating countries (alpha-2), at least two; sorted.")
 
     class Meta:
@@ -443,6 +460,8 @@ class CulturalInitiativeSerializer(RecordSerializer):
 
 
 class PartnerCountsSerializer(serializers.Serializer[dict[str, int]]):
+    """How many records of each resource two countries share."""
+
     trade_figures = serializers.IntegerField(help_text="Trade figures the two countries share.")
     investments = serializers.IntegerField(help_text="Investments between them, either direction.")
     cultural_landmarks = serializers.IntegerField(help_text="Landmarks in one honouring the other.")
@@ -451,11 +470,15 @@ class PartnerCountsSerializer(serializers.Serializer[dict[str, int]]):
 
 
 class PartnerSerializer(serializers.Serializer[dict[str, Any]]):
+    """A country that shares records with the profile's country, with counts per resource."""
+
     country = CountrySerializer(help_text="The partner country.")
     counts = PartnerCountsSerializer(help_text="Records shared with the partner, per resource.")
 
 
 class PairProfileSerializer(serializers.Serializer[dict[str, Any]]):
+    """Everything two countries share, gathered in one object."""
+
     country = CountrySerializer(help_text="The country of the URL's first code.")
     partner = CountrySerializer(help_text="The country of the URL's second code.")
     trade_figures = TradeFigureSerializer(many=True, help_text="Trade figures between the two, in period order.")

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, permissions, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import MethodNotAllowed, NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
@@ -63,6 +63,12 @@ class EditableViewSet(ConditionalMixin, viewsets.ModelViewSet[Any]):
 
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
     version_serializer_class: type[BaseSerializer[Any]]
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        # DRF checks permissions first; a method this route does not serve is a 405 for everyone.
+        if not hasattr(self, request.method.lower()):  # type: ignore[union-attr]
+            raise MethodNotAllowed(request.method)  # type: ignore[arg-type]
+        super().initial(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet[Any]:
         queryset = self.queryset.for_api()  # type: ignore[union-attr]

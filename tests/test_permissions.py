@@ -31,22 +31,22 @@ READ_ONLY = {
     "GET": (OK, OK, OK),
     **dict.fromkeys(("POST", "PUT", "PATCH", "DELETE"), (NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED)),
 }
-# Writes are authenticated and checked for the model permission before the method is looked up.
+# A method the route does not serve is a 405 for everyone, before authentication is asked for.
 COLLECTION = {
     "GET": (OK, OK, OK),
     "POST": (UNAUTHORIZED, FORBIDDEN, HTTPStatus.CREATED),
-    **dict.fromkeys(("PUT", "PATCH", "DELETE"), (UNAUTHORIZED, FORBIDDEN, NOT_ALLOWED)),
+    **dict.fromkeys(("PUT", "PATCH", "DELETE"), (NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED)),
 }
 ITEM = {
     "GET": (OK, OK, OK),
-    "POST": (UNAUTHORIZED, FORBIDDEN, NOT_ALLOWED),
+    "POST": (NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED),
     "PUT": (UNAUTHORIZED, FORBIDDEN, OK),
     "PATCH": (UNAUTHORIZED, FORBIDDEN, OK),
     "DELETE": (UNAUTHORIZED, FORBIDDEN, HTTPStatus.NO_CONTENT),
 }
 HISTORY = {
     "GET": (OK, OK, OK),
-    **dict.fromkeys(("POST", "PUT", "PATCH", "DELETE"), (UNAUTHORIZED, FORBIDDEN, NOT_ALLOWED)),
+    **dict.fromkeys(("POST", "PUT", "PATCH", "DELETE"), (NOT_ALLOWED, NOT_ALLOWED, NOT_ALLOWED)),
 }
 UNKNOWN = dict.fromkeys(METHODS, (NOT_FOUND, NOT_FOUND, NOT_FOUND))
 
