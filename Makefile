@@ -18,7 +18,7 @@ serve: install migrate ## Production server: gunicorn with DJANGO_ENV=production
 test: install-dev node_modules lint typecheck ## Lint, type-check, check migrations, then run the whole suite
 	$(BIN)/python manage.py check --fail-level WARNING
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	$(BIN)/pytest
+	$(BIN)/pytest --numprocesses auto
 
 fuzz: install-dev ## Fuzz the whole API from its schema with many more examples (FUZZ_EXAMPLES, FUZZ_SEED)
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-500} $(BIN)/pytest -q tests/test_fuzz.py

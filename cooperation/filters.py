@@ -23,6 +23,7 @@ from rest_framework.request import Request
 from rest_framework.views import APIView
 
 from cooperation.models import (
+    COUNT_MAX,
     MONEY_MAX_DIGITS,
     Country,
     CulturalInitiative,
@@ -149,7 +150,7 @@ class IntegerFilter(django_filters.NumberFilter):
     field_class = StrictIntegerField
 
 
-@extend_schema_field({"type": "integer", "minimum": 0, "maximum": 2**31 - 1})
+@extend_schema_field({"type": "integer", "minimum": 0, "maximum": COUNT_MAX})
 class CountFilter(IntegerFilter):
     """A count, bounded like the PositiveIntegerField it filters."""
 
@@ -281,7 +282,7 @@ class ScholarshipProgramFilterSet(RecordFilterSet):
         field_name="annual_grants",
         lookup_expr="gte",
         min_value=0,
-        max_value=2**31 - 1,
+        max_value=COUNT_MAX,
         help_text="annual_grants at least this (integer).",
     )
 

@@ -260,6 +260,8 @@ def country_field(related_name: str, help_text: str) -> models.ForeignKey[Countr
 # 15 significant digits (up to 9,999,999,999,999.99) stay exact on SQLite too,
 # which keeps decimals in 8-byte floats; PostgreSQL's numeric is exact at any size.
 MONEY_MAX_DIGITS = 15
+# The range PostgreSQL's integer holds, stated so that SQLite (which holds more) accepts the same values.
+COUNT_MAX = 2**31 - 1
 
 
 class TradeFigure(Period, Record):
@@ -464,7 +466,11 @@ class ScholarshipProgram(Record):
     sponsor = country_field("scholarships_sponsored", "Country that funds the grants (alpha-2).")
     recipient = country_field("scholarships_received", "Country whose students receive them (alpha-2).")
     annual_grants = models.PositiveIntegerField(
-        null=True, blank=True, db_index=True, help_text="Grants awarded each year, if the source says."
+        null=True,
+        blank=True,
+        db_index=True,
+        validators=[MaxValueValidator(COUNT_MAX)],
+        help_text="Grants awarded each year, if the source says.",
     )
     annual_grants_qualifier = models.CharField(
         max_length=12,
@@ -475,6 +481,7 @@ class ScholarshipProgram(Record):
     students_enrolled = models.PositiveIntegerField(
         null=True,
         blank=True,
+        validators=[MaxValueValidator(COUNT_MAX)],
         help_text=(
             "Recipient-country students studying in the sponsor country that the source reports with the programme."
         ),

@@ -37,7 +37,7 @@ from cooperation.models import (
 COUNTRY_CODE_PATTERN = "^ *[A-Za-z]{2} *$"
 
 
-@extend_schema_field({"type": "string", "pattern": COUNTRY_CODE_PATTERN, "example": "KZ"})
+@extend_schema_field({"type": "string", "pattern": COUNTRY_CODE_PATTERN})
 class CountryCodeField(serializers.PrimaryKeyRelatedField[Country]):
     """A country by alpha-2 code: accepted in any case, returned upper-case."""
 
