@@ -1,9 +1,15 @@
 """Rates per anonymous client, per reader and per writer, answered with 429 and Retry-After."""
 
+import os
+import subprocess
+import sys
 from http import HTTPStatus
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.auth.models import Group, User
+from django.core.cache import cache
+from django.core.cache.backends.redis import RedisCache
 from django.urls import reverse
 from knox.models import AuthToken
 from rest_framework.test import APIClient
@@ -54,3 +60,40 @@ def test_editor_writes_over_the_write_rate_get_429(editor_client, rates):
     body = {"title": "Bulletin", "language": "en", "text": "Trade grew."}
     statuses = [editor_client.post(url, body, format="json").status_code for _ in range(3)]
     assert statuses == [HTTPStatus.CREATED, HTTPStatus.CREATED, HTTPStatus.TOO_MANY_REQUESTS]
+
+
+@pytest.fixture
+def redis_cache(settings):
+    """The production setup with REDIS_URL: counts in Redis, which every worker shares."""
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:6379/15"}
+    }
+    cache.clear()
+    yield cache
+    cache.clear()
+
+
+def test_counts_live_in_redis_when_configured(api_client, db, rates, redis_cache):
+    rates(anon="1/min", user="100/min", writes="100/min")
+    url = reverse("country-list")
+    assert api_client.get(url).status_code == HTTPStatus.OK
+    assert redis_cache.get("throttle_anon_127.0.0.1") is not None
+    # A second worker has its own client and connection, and sees the same count.
+    other_worker = RedisCache("redis://127.0.0.1:6379/15", {})
+    assert other_worker.get("throttle_anon_127.0.0.1") == redis_cache.get("throttle_anon_127.0.0.1")
+    assert api_client.get(url).status_code == HTTPStatus.TOO_MANY_REQUESTS
+
+
+def test_settings_choose_redis_only_when_redis_url_is_set():
+    code = "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])"
+    env = {key: value for key, value in os.environ.items() if key != "REDIS_URL"}
+
+    def backend(**extra):
+        command = [sys.executable, "manage.py", "shell", "-c", code]
+        result = subprocess.run(
+            command, cwd=django_settings.BASE_DIR, env={**env, **extra}, capture_output=True, text=True
+        )
+        return result.stdout.strip().splitlines()[-1]
+
+    assert backend() == "django.core.cache.backends.db.DatabaseCache"
+    assert backend(REDIS_URL="redis://127.0.0.1:6379/0") == "django.core.cache.backends.redis.RedisCache"
