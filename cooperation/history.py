@@ -29,6 +29,27 @@ class RecordHistory(HistoricalRecords):
             self.m2m_models[field].objects.filter(history=version).delete()
         self.create_historical_record_m2ms(version, instance)
 
+    def create_historical_record_m2ms(self, history_instance: Any, instance: Any) -> None:
+        if history_instance.history_type != "-":
+            super().create_historical_record_m2ms(history_instance, instance)
+            return
+        # By post_delete Django has already removed the record's many-to-many rows: the deleted
+        # version keeps those of the version before it, the record as it was.
+        previous = history_instance.prev_record
+        if previous is None:
+            return
+        for field in history_instance._history_m2m_fields:
+            snapshot_model = self.m2m_models[field]
+            copied = [
+                name
+                for name in (f.attname for f in snapshot_model._meta.concrete_fields)
+                if name not in (snapshot_model._meta.pk.attname, "history_id")
+            ]
+            snapshot_model.objects.bulk_create(
+                snapshot_model(history=history_instance, **{name: getattr(row, name) for name in copied})
+                for row in snapshot_model.objects.filter(history=previous)
+            )
+
 
 @receiver(post_create_historical_record)
 def remember_latest_version(sender: Any, instance: models.Model, history_instance: Any, **kwargs: Any) -> None:

@@ -93,7 +93,8 @@ class EditableViewSet(ConditionalMixin, viewsets.ModelViewSet[Any]):
     def history(self, request: Request, pk: str | None = None) -> Response:
         """The record's versions, newest first; still answers after the record is deleted."""
         model = self.queryset.model  # type: ignore[union-attr]
-        versions = record_versions(model, pk) if pk and pk.isdigit() else []
+        # isascii: str.isdigit() is also true for "²" and "٣", which no id column takes.
+        versions = record_versions(model, pk) if pk and pk.isascii() and pk.isdigit() else []
         if not versions:
             raise NotFound(f"No history for {model._meta.verbose_name} {pk}.")
         described = serializers.describe_versions(versions, self.serializer_class)  # type: ignore[arg-type]

@@ -150,7 +150,7 @@ def test_each_version_shows_the_record_as_it_was(lifecycle):
 
 
 @pytest.mark.parametrize("basename", FACTORIES)
-@pytest.mark.parametrize("pk", ["999999", "abc"])
+@pytest.mark.parametrize("pk", ["999999", "abc", "²", "٣"])
 def test_history_of_an_unknown_id_is_a_404(api_client, db, basename, pk):
     """No version, no history: 404 in the error shape."""
     response = api_client.get(history_url(basename, pk))
@@ -371,3 +371,26 @@ def test_history_query_count_does_not_grow_with_versions(api_client, db, django_
         response = api_client.get(history_url(basename, five.pk))
 
     assert response.json()["count"] >= 5
+
+
+def test_deleted_version_keeps_the_many_to_many_values(editor_client, db):
+    """Regression: the deleted version showed no sectors, since Django removes the join rows before post_delete."""
+    body = investment_body(SourceFactory().pk, ["logistics", "energy"])
+    created = editor_client.post(reverse("investment-list"), body, format="json").json()
+
+    editor_client.delete(detail_url("investment", created["id"]))
+
+    deleted = editor_client.get(history_url("investment", created["id"])).json()["results"][0]
+    assert deleted["history_type"] == "deleted"
+    assert deleted["record"]["sectors"] == ["energy", "logistics"]
+
+
+def test_deleted_initiative_version_keeps_its_countries(editor_client, db):
+    """The deleted version of an initiative still names its (at least two) countries."""
+    initiative = editor_client.get(detail_url("cultural-initiative", 1)).json()
+
+    editor_client.delete(detail_url("cultural-initiative", 1))
+
+    deleted = editor_client.get(history_url("cultural-initiative", 1)).json()["results"][0]
+    assert deleted["history_type"] == "deleted"
+    assert deleted["record"]["countries"] == initiative["countries"] == ["HU", "KZ"]
