@@ -107,17 +107,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Throttle counts live in a cache every worker shares: Redis when REDIS_URL is
-# set, otherwise a table in the database (`createcachetable`).
+# Throttle counts (and, with Redis, cached responses) live in the cache: Redis when REDIS_URL is set,
+# shared by every worker and server; otherwise each worker's memory, so that a read never writes to
+# the database (a single-server setup then allows each worker the rate).
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["REDIS_URL"]}
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cache"}}
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -155,11 +155,11 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        "cooperation.representations.ORJSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
     "DEFAULT_FILTER_BACKENDS": [
-        "django_filters.rest_framework.DjangoFilterBackend",
+        "cooperation.filters.FilterBackend",
         "cooperation.filters.SearchFilter",
         "cooperation.filters.StrictOrderingFilter",
     ],
@@ -175,7 +175,7 @@ REST_FRAMEWORK = {
         "writes": os.environ.get("THROTTLE_WRITES", "600/min"),
     },
     "NUM_PROXIES": int(os.environ["NUM_PROXIES"]) if os.environ.get("NUM_PROXIES") else None,
-    "DEFAULT_PAGINATION_CLASS": "cooperation.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "cooperation.pagination.RecordPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "cooperation.schema.AutoSchema",
     "EXCEPTION_HANDLER": "cooperation.errors.exception_handler",

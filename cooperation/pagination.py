@@ -1,18 +1,41 @@
-"""Page-number pagination that refuses malformed page parameters instead of ignoring them."""
+"""Pagination: page numbers for browsing, and a keyset cursor that makes a deep page as cheap as the first.
+
+Page numbers need an OFFSET, which the database pays for row by row: page 20,000 reads a million
+rows to skip them. A cursor instead carries the ordering values of the row it stops at, and the next
+page is an indexed range scan from there (`WHERE (period_start, id) > (…)`), whatever the depth. So
+record lists take `?cursor=` beside `?page=`, and a page-number answer whose next page lies deeper
+than DEEP_OFFSET rows links to it with a cursor. A cursor page does not count (`count` is null): the
+count is what a client paging by cursor does not need, and it is the costly query.
+"""
 
 from __future__ import annotations
 
+import base64
+import binascii
+import datetime
+import decimal
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import QuerySet
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
+from django.db.models import F, Q, QuerySet
+from django.db.models.expressions import OrderBy
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import APIView
 
 # Longer digit strings are beyond any page or page size; int() of a huge one is slow, and past
 # sys.get_int_max_str_digits() a ValueError.
 MAX_DIGITS = 18
+# Past this many rows, `next` links use the cursor instead of a page number.
+DEEP_OFFSET = 10_000
+CURSOR_PARAM = "cursor"
 
 
 def positive_int(request: Request, name: str) -> int | None:
@@ -23,6 +46,97 @@ def positive_int(request: Request, name: str) -> int | None:
     if not (raw.isascii() and raw.isdigit()) or not raw.strip("0"):
         raise ValidationError({name: [f"Must be a positive integer, not {raw[:50]!r}."]})
     return int(raw.lstrip("0")) if len(raw.lstrip("0")) <= MAX_DIGITS else int("9" * MAX_DIGITS)
+
+
+@dataclass(frozen=True)
+class OrderTerm:
+    """One column of a list's ordering. Nulls sort last going forward (and first when walked backwards)."""
+
+    field: str
+    descending: bool = False
+    nulls_last: bool = True
+
+    def expression(self) -> OrderBy:
+        nulls = {"nulls_last": True} if self.nulls_last else {"nulls_first": True}
+        return OrderBy(F(self.field), descending=self.descending, **nulls)
+
+    def reversed(self) -> OrderTerm:
+        return OrderTerm(self.field, not self.descending, not self.nulls_last)
+
+    def after(self, value: Any) -> Q:
+        """Rows strictly after `value` in this term's order."""
+        if value is None:
+            return Q(**{f"{self.field}__isnull": False}) if not self.nulls_last else Q(pk__in=[])
+        beyond = Q(**{f"{self.field}__{'lt' if self.descending else 'gt'}": value})
+        return beyond | Q(**{f"{self.field}__isnull": True}) if self.nulls_last else beyond
+
+    def equal(self, value: Any) -> Q:
+        return Q(**{f"{self.field}__isnull": True}) if value is None else Q(**{self.field: value})
+
+
+def default_terms(model: type[models.Model]) -> list[OrderTerm]:
+    """The model's Meta.ordering as terms, ending with the primary key so that the order is total."""
+    terms = []
+    for item in model._meta.ordering:
+        if isinstance(item, OrderBy):
+            terms.append(OrderTerm(item.expression.name, item.descending))
+        else:
+            name = str(item)
+            terms.append(OrderTerm(name.removeprefix("-"), name.startswith("-")))
+    return with_primary_key(model, terms)
+
+
+def with_primary_key(model: type[models.Model], terms: list[OrderTerm]) -> list[OrderTerm]:
+    pk = model._meta.pk.name  # type: ignore[union-attr]
+    for index, term in enumerate(terms):
+        if term.field in (pk, "pk"):  # unique: what follows it can never decide
+            return [*terms[:index], OrderTerm(pk, term.descending)]
+    return [*terms, OrderTerm(pk)]
+
+
+def keyset_after(terms: Sequence[OrderTerm], values: Sequence[Any]) -> Q:
+    """Rows after `values` in the order of `terms`: (a > x) or (a = x and b > y) or ...
+
+    The leading column's own bound comes first so that the database can range-scan its index.
+    """
+    condition = Q(pk__in=[])
+    for index, term in enumerate(terms):
+        prefix = Q()
+        for earlier, value in zip(terms[:index], values[:index], strict=True):
+            prefix &= earlier.equal(value)
+        condition |= prefix & term.after(values[index])
+    return (terms[0].equal(values[0]) | terms[0].after(values[0])) & condition
+
+
+def encode_cursor(ordering: str, values: Sequence[Any], backwards: bool) -> str:
+    plain = [value.isoformat() if isinstance(value, datetime.date) else value for value in values]
+    plain = [str(value) if isinstance(value, decimal.Decimal) else value for value in plain]
+    text = json.dumps({"o": ordering, "v": plain, "b": backwards}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+def decode_cursor(
+    raw: str, ordering: str, terms: Sequence[OrderTerm], model: type[models.Model]
+) -> tuple[list[Any], bool]:
+    """The cursor's ordering values, typed like their columns, and whether it walks backwards."""
+    invalid = ValidationError({CURSOR_PARAM: ["Invalid cursor: use the next or previous link of a list response."]})
+    try:
+        data = json.loads(base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        raise invalid from None
+    if not isinstance(data, dict) or not isinstance(data.get("v"), list) or len(data["v"]) != len(terms):
+        raise invalid
+    if data.get("o") != ordering:
+        raise ValidationError({CURSOR_PARAM: ["The cursor was made for another ordering; keep `ordering` as it was."]})
+    values = []
+    for term, value in zip(terms, data["v"], strict=True):
+        if (value is not None and not isinstance(value, (str, int))) or isinstance(value, bool):
+            raise invalid
+        try:
+            values.append(None if value is None else model._meta.get_field(term.field).to_python(value))  # type: ignore[union-attr]
+        except (DjangoValidationError, ValueError, TypeError, decimal.InvalidOperation):
+            raise invalid from None
+    return values, data.get("b") is True
 
 
 class PageNumberPagination(pagination.PageNumberPagination):
@@ -52,3 +166,95 @@ class PageNumberPagination(pagination.PageNumberPagination):
             raw = request.query_params[self.page_query_param]
             raise NotFound(f"page: Page {raw[:30]}{'...' if len(raw) > 30 else ''} does not exist.")
         return super().paginate_queryset(queryset, request, view) or []  # type: ignore[arg-type]
+
+
+class RecordPagination(PageNumberPagination):
+    """Page numbers or a keyset cursor, over rows that carry their ordering columns.
+
+    Lists that are not rows of a shape (history, partners) page by number only, as their base class.
+    """
+
+    cursor_page = False
+    terms: list[OrderTerm] | None = None
+
+    def paginate_rows(
+        self, queryset: QuerySet[Any], request: Request, terms: list[OrderTerm], ordering: str, shape: Any
+    ) -> list[dict[str, Any]]:
+        """One page of `shape`'s rows from `queryset`, already ordered by `terms`."""
+        self.request = request
+        self.terms, self.ordering = terms, ordering
+        raw = request.query_params.get(CURSOR_PARAM)
+        if raw is None:
+            self.cursor_page = False
+            rows: list[dict[str, Any]] = shape.rows(self.paginate_queryset(queryset, request))
+            self.rows = rows
+            return rows
+        if self.page_query_param in request.query_params:
+            raise ValidationError({CURSOR_PARAM: ["Give either cursor or page, not both."]})
+        self.cursor_page = True
+        size = self.get_page_size(request)
+        values, backwards = decode_cursor(raw, ordering, terms, shape.model)
+        walk = [term.reversed() for term in terms] if backwards else terms
+        ordered = queryset.order_by(*(term.expression() for term in walk)).filter(keyset_after(walk, values))
+        rows = shape.rows(ordered[: size + 1])
+        more = len(rows) > size
+        rows = rows[:size]
+        if backwards:
+            rows.reverse()
+        self.rows = rows
+        self.has_next = more or backwards
+        self.has_previous = not backwards or more
+        return rows
+
+    def cursor_link(self, row: dict[str, Any], backwards: bool) -> str:
+        values = [row[term.field] for term in self.terms or []]
+        url = remove_query_param(self.request.build_absolute_uri(), self.page_query_param)
+        return replace_query_param(url, CURSOR_PARAM, encode_cursor(self.ordering, values, backwards))
+
+    def get_next_link(self) -> str | None:
+        if self.cursor_page:
+            return self.cursor_link(self.rows[-1], backwards=False) if self.has_next and self.rows else None
+        if not self.page.has_next():
+            return None
+        if self.terms is not None and self.page.end_index() >= DEEP_OFFSET:
+            return self.cursor_link(self.rows[-1], backwards=False)
+        return super().get_next_link()
+
+    def get_previous_link(self) -> str | None:
+        if self.cursor_page:
+            return self.cursor_link(self.rows[0], backwards=True) if self.has_previous and self.rows else None
+        return super().get_previous_link()
+
+    def get_paginated_response(self, data: Any) -> Response:
+        count = None if self.cursor_page else self.page.paginator.count
+        return Response(
+            {"count": count, "next": self.get_next_link(), "previous": self.get_previous_link(), "results": data}
+        )
+
+    def get_paginated_response_schema(self, schema: dict[str, Any]) -> dict[str, Any]:
+        envelope: dict[str, Any] = super().get_paginated_response_schema(schema)
+        envelope["properties"]["count"] = {
+            "type": "integer",
+            "nullable": True,
+            "example": 123,
+            "description": "Rows matching the filters; null on a cursor page, which does not count.",
+        }
+        envelope["properties"]["next"]["description"] = (
+            f"The next page: a page number while it lies within the first {DEEP_OFFSET} rows, a cursor beyond."
+        )
+        return envelope
+
+    def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
+        return [
+            *super().get_schema_operation_parameters(view),
+            {
+                "name": CURSOR_PARAM,
+                "required": False,
+                "in": "query",
+                "description": (
+                    "Keyset position from a `next` or `previous` link: every page costs the same, however deep. "
+                    "Not with `page`; keep the other parameters as they were."
+                ),
+                "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]+$"},
+            },
+        ]

@@ -1,9 +1,14 @@
-"""Request rates, counted in the shared cache so that every worker sees the same counts.
+"""Request rates, counted in the cache: Redis (shared by every worker) when REDIS_URL is set.
 
 Anonymous clients and signed-in readers each have a rate; writes by signed-in
 users have their own, so an editor's work is never slowed by their reading.
 The rates are read on every request (not frozen at import) so that settings
 can change them.
+
+Counts are fixed windows (one integer per client and window, incremented in
+place) rather than DRF's sliding log, which reads, unpickles, trims and writes
+back a list of up to `rate` timestamps on every request. Without Redis the
+cache is each worker's memory: a read never writes to the database.
 """
 
 from __future__ import annotations
@@ -19,19 +24,49 @@ if TYPE_CHECKING:  # rest_framework.views imports this module through its settin
     from rest_framework.views import APIView
 
 
-class SettingsRateMixin:
+class FixedWindowMixin:
+    """`num_requests` per window of `duration` seconds, counted with one atomic increment."""
+
     scope: str | None
+    cache: Any
+    rate: str | None
+    num_requests: int
+    duration: int
+    timer: Any
 
     def get_rate(self) -> str | None:
         rates: dict[str, Any] = api_settings.DEFAULT_THROTTLE_RATES
         return rates.get(self.scope or "")
 
+    def allow_request(self, request: Request, view: APIView) -> bool:
+        if self.rate is None:
+            return True
+        key = self.get_cache_key(request, view)  # type: ignore[attr-defined]
+        if key is None:
+            return True
+        now = self.timer()
+        window = int(now // self.duration)
+        self.seconds_left = (window + 1) * self.duration - now
+        return self.count(f"{key}_{window}") <= self.num_requests
 
-class AnonRateThrottle(SettingsRateMixin, throttling.AnonRateThrottle):
+    def count(self, key: str) -> int:
+        """This request's number in the window; the key expires with the window."""
+        try:
+            return int(self.cache.incr(key))
+        except ValueError:  # the window's first request (or a race for it: then add() fails and incr() works)
+            if self.cache.add(key, 1, timeout=self.duration + 1):
+                return 1
+            return int(self.cache.incr(key))
+
+    def wait(self) -> float:
+        return max(self.seconds_left, 1)
+
+
+class AnonRateThrottle(FixedWindowMixin, throttling.AnonRateThrottle):
     """Anonymous clients, by IP address."""
 
 
-class UserReadRateThrottle(SettingsRateMixin, throttling.UserRateThrottle):
+class UserReadRateThrottle(FixedWindowMixin, throttling.UserRateThrottle):
     """Signed-in users' reads, by user."""
 
     scope = "user"
@@ -43,7 +78,7 @@ class UserReadRateThrottle(SettingsRateMixin, throttling.UserRateThrottle):
         return super().allow_request(request, view)
 
 
-class UserWriteRateThrottle(SettingsRateMixin, throttling.UserRateThrottle):
+class UserWriteRateThrottle(FixedWindowMixin, throttling.UserRateThrottle):
     """Signed-in users' writes, by user: the documented rate editors can always count on."""
 
     scope = "writes"

@@ -77,11 +77,19 @@ def test_counts_live_in_redis_when_configured(api_client, db, rates, redis_cache
     rates(anon="1/min", user="100/min", writes="100/min")
     url = reverse("country-list")
     assert api_client.get(url).status_code == HTTPStatus.OK
-    assert redis_cache.get("throttle_anon_127.0.0.1") is not None
+    [key] = redis_cache._cache.get_client().keys("*throttle_anon_127.0.0.1_*")
     # A second worker has its own client and connection, and sees the same count.
     other_worker = RedisCache("redis://127.0.0.1:6379/15", {})
-    assert other_worker.get("throttle_anon_127.0.0.1") == redis_cache.get("throttle_anon_127.0.0.1")
+    assert other_worker._cache.get_client().get(key) == b"1"
     assert api_client.get(url).status_code == HTTPStatus.TOO_MANY_REQUESTS
+
+
+def test_a_read_writes_nothing_to_the_database(api_client, db, django_assert_num_queries):
+    """Without Redis the counts stay in the worker's memory: a throttled read runs only its own query."""
+    api_client.get(reverse("country-detail", args=["KZ"]))
+    with django_assert_num_queries(1) as captured:
+        api_client.get(reverse("country-detail", args=["KZ"]))
+    assert all(query["sql"].lstrip().upper().startswith("SELECT") for query in captured.captured_queries)
 
 
 def test_settings_choose_redis_only_when_redis_url_is_set():
@@ -95,5 +103,5 @@ def test_settings_choose_redis_only_when_redis_url_is_set():
         )
         return result.stdout.strip().splitlines()[-1]
 
-    assert backend() == "django.core.cache.backends.db.DatabaseCache"
+    assert backend() == "django.core.cache.backends.locmem.LocMemCache"
     assert backend(REDIS_URL="redis://127.0.0.1:6379/0") == "django.core.cache.backends.redis.RedisCache"
