@@ -1,45 +1,51 @@
-"""Selectors for the bilateral profile: everything two countries share."""
+"""Selectors for the bilateral profile: what two countries share, bounded however many records they have."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from cooperation.models import (
-    Country,
-    CulturalInitiative,
-    CulturalLandmark,
-    Investment,
-    Record,
-    ScholarshipProgram,
-    Source,
-    TradeFigure,
-)
+from django.db.models import Count, Window
 
-# The profile's keys, in the contract's order, and the model behind each.
-PROFILE_RESOURCES: dict[str, type[Record]] = {
-    "trade_figures": TradeFigure,
-    "investments": Investment,
-    "cultural_landmarks": CulturalLandmark,
-    "scholarship_programs": ScholarshipProgram,
-    "cultural_initiatives": CulturalInitiative,
-}
+from cooperation.models import Country, Source
+from cooperation.registry import RECORD_RESOURCES
+from cooperation.representations import RowShape
+from cooperation.serializers import CountrySerializer, SourceSerializer
+
+COUNTRY_SHAPE = RowShape.of(CountrySerializer)
+SOURCE_SHAPE = RowShape.of(SourceSerializer)
 
 
 def partner_summaries(code: str) -> list[dict[str, Any]]:
     """The countries that share records with `code`, with a count per resource, by name."""
-    counts = {key: model.objects.partner_counts(code) for key, model in PROFILE_RESOURCES.items()}  # type: ignore[attr-defined]
+    counts = {resource.key: resource.model.objects.partner_counts(code) for resource in RECORD_RESOURCES}  # type: ignore[attr-defined]
     partner_codes = set().union(*counts.values())
     return [
-        {"country": partner, "counts": {key: counts[key][partner.code] for key in PROFILE_RESOURCES}}
+        {"country": partner, "counts": {key: counts[key][partner.code] for key in counts}}
         for partner in Country.objects.filter(code__in=partner_codes)
     ]
 
 
-def pair_profile(country: Country, partner: Country) -> dict[str, Any]:
-    """Every record between the two countries, and the sources those records cite."""
+def pair_profile(country: dict[str, Any], partner: dict[str, Any], recent: int) -> dict[str, Any]:
+    """Per resource the pair's count and its `recent` latest records; the sources those records cite.
+
+    One query per resource: the window count is taken over every matching row before the limit.
+    """
     profile: dict[str, Any] = {"country": country, "partner": partner}
-    for key, model in PROFILE_RESOURCES.items():
-        profile[key] = list(model.objects.for_pair(country.code, partner.code).for_api())  # type: ignore[attr-defined]
-    cited = {record.source_id for key in PROFILE_RESOURCES for record in profile[key]}
-    profile["sources"] = list(Source.objects.filter(pk__in=cited))
+    cited: set[int] = set()
+    for resource in RECORD_RESOURCES:
+        matching = resource.model.objects.for_pair(country["code"], partner["code"])  # type: ignore[attr-defined]
+        latest = matching.annotate(pair_total=Window(Count("pk"))).order_by(
+            *(term.expression() for term in resource.recent)
+        )
+        tuples = list(resource.shape.select(latest, "pair_total")[:recent])
+        records = resource.shape.rows(tuples)
+        count = tuples[0][-1] if tuples else matching.count() if recent == 0 else 0
+        cited.update(record["source"] for record in records)
+        profile[resource.key] = {"count": count, "recent": records}
+    profile["sources"] = SOURCE_SHAPE.read(Source.objects.filter(pk__in=cited))
     return profile
+
+
+def countries_by_code(*codes: str) -> dict[str, dict[str, Any]]:
+    """The countries' representations, in one query."""
+    return {row["code"]: row for row in COUNTRY_SHAPE.read(Country.objects.filter(code__in=codes))}

@@ -119,9 +119,9 @@ class RowShape:
         """The selected columns, each once (period_label only repeats period_start's place)."""
         return list(dict.fromkeys(column.source for column in self.columns))
 
-    def select(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        """The queryset reduced to this shape's columns, as tuples."""
-        return queryset.annotate(**dict(self.annotations)).values_list(*self.sources)
+    def select(self, queryset: QuerySet[Any], *extra: str) -> QuerySet[Any]:
+        """The queryset reduced to this shape's columns (then `extra` ones), as tuples."""
+        return queryset.annotate(**dict(self.annotations)).values_list(*self.sources, *extra)
 
     def rows(self, tuples: Iterable[Sequence[Any]]) -> list[dict[str, Any]]:
         """Dicts ready for orjson, in the serializer's field order, from tuples read by `select()`."""

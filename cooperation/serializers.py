@@ -476,17 +476,36 @@ class PartnerSerializer(serializers.Serializer[dict[str, Any]]):
     counts = PartnerCountsSerializer(help_text="Records shared with the partner, per resource.")
 
 
+def pair_resource_serializer(
+    name: str, record_serializer: type[serializers.ModelSerializer[Any]], what: str
+) -> type[serializers.Serializer[Any]]:
+    """One resource in the pair profile: its count, its latest records, and the link to them all."""
+    fields = {
+        "count": serializers.IntegerField(help_text=f"{what} the two countries share, all of them."),
+        "recent": record_serializer(
+            many=True, help_text=f"The latest {what.lower()}, newest first (`recent` of them)."
+        ),
+        "list": serializers.URLField(help_text=f"The full list of these {what.lower()}, filtered by `pair`."),
+        "__doc__": f"{what} of the pair: a count, the latest records and the link to the full list.",
+    }
+    return type(name, (serializers.Serializer,), fields)
+
+
 class PairProfileSerializer(serializers.Serializer[dict[str, Any]]):
-    """Everything two countries share, gathered in one object."""
+    """What two countries share, bounded: per resource a count, the latest records and a link to all."""
 
     country = CountrySerializer(help_text="The country of the URL's first code.")
     partner = CountrySerializer(help_text="The country of the URL's second code.")
-    trade_figures = TradeFigureSerializer(many=True, help_text="Trade figures between the two, in period order.")
-    investments = InvestmentSerializer(many=True, help_text="Investments in both directions.")
-    cultural_landmarks = CulturalLandmarkSerializer(many=True, help_text="Landmarks, both ways.")
-    scholarship_programs = ScholarshipProgramSerializer(many=True, help_text="Scholarship programmes, both ways.")
-    cultural_initiatives = CulturalInitiativeSerializer(many=True, help_text="Initiatives both countries take part in.")
-    sources = SourceSerializer(many=True, help_text="The sources these records cite.")
+    trade_figures = pair_resource_serializer("PairTradeFigures", TradeFigureSerializer, "Trade figures")()
+    investments = pair_resource_serializer("PairInvestments", InvestmentSerializer, "Investments")()
+    cultural_landmarks = pair_resource_serializer("PairCulturalLandmarks", CulturalLandmarkSerializer, "Landmarks")()
+    scholarship_programs = pair_resource_serializer(
+        "PairScholarshipPrograms", ScholarshipProgramSerializer, "Scholarship programmes"
+    )()
+    cultural_initiatives = pair_resource_serializer(
+        "PairCulturalInitiatives", CulturalInitiativeSerializer, "Initiatives"
+    )()
+    sources = SourceSerializer(many=True, help_text="The sources that the returned records cite.")
 
 
 class VersionSerializer(serializers.Serializer[Any]):

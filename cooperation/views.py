@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
@@ -13,6 +14,7 @@ from rest_framework.exceptions import MethodNotAllowed, NotFound, ValidationErro
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
+from rest_framework.utils.urls import replace_query_param
 
 from cooperation import filters, serializers
 from cooperation.etags import digest_etag, has_version, instance_etag, not_modified, require_current, version_etag
@@ -27,10 +29,14 @@ from cooperation.models import (
     TradeFigure,
 )
 from cooperation.pagination import MAX_DIGITS, PageNumberPagination, RecordPagination
-from cooperation.profiles import pair_profile, partner_summaries
+from cooperation.profiles import countries_by_code, pair_profile, partner_summaries
+from cooperation.registry import RECORD_RESOURCES
 from cooperation.representations import RowShape
 
 COUNTRY_CODE = "[A-Za-z]{2}"
+# The pair profile's latest records per resource.
+DEFAULT_RECENT = 10
+MAX_RECENT = 100
 
 
 def lookup_value(raw: str) -> str:
@@ -308,9 +314,17 @@ class CountryPartnersView(generics.ListAPIView[Any]):
         return partner_summaries(get_country(self.kwargs["code"]).code)
 
 
-@extend_schema(parameters=[code_parameter, other_parameter])
+recent_parameter = OpenApiParameter(
+    "recent",
+    {"type": "integer", "minimum": 0, "maximum": MAX_RECENT, "default": DEFAULT_RECENT},
+    OpenApiParameter.QUERY,
+    description=f"How many of each resource's latest records to include: 0 to {MAX_RECENT}, default {DEFAULT_RECENT}.",
+)
+
+
+@extend_schema(parameters=[code_parameter, other_parameter, recent_parameter])
 class CountryPairView(generics.GenericAPIView[Any]):
-    """Everything the two countries share, gathered in one object."""
+    """What the two countries share: per resource a count, the latest records and the link to all of them."""
 
     serializer_class = serializers.PairProfileSerializer
     permission_classes = [permissions.AllowAny]
@@ -318,7 +332,25 @@ class CountryPairView(generics.GenericAPIView[Any]):
     pagination_class = None
 
     def get(self, request: Request, code: str, other: str) -> Response:
-        country, partner = get_country(code), get_country(other)
-        if country.code == partner.code:
-            raise ValidationError({"other": [f"A pair needs two different countries, not {country.code} twice."]})
-        return Response(self.get_serializer(pair_profile(country, partner)).data)
+        recent = bounded_int(request, "recent", DEFAULT_RECENT, MAX_RECENT)
+        countries = countries_by_code(code.upper(), other.upper())
+        for raw in (code, other):
+            if raw.upper() not in countries:
+                raise NotFound(f"Unknown country code '{raw.upper()}'.")
+        if code.upper() == other.upper():
+            raise ValidationError({"other": [f"A pair needs two different countries, not {code.upper()} twice."]})
+        profile = pair_profile(countries[code.upper()], countries[other.upper()], recent)
+        pair = f"{code.upper()},{other.upper()}"
+        for resource in RECORD_RESOURCES:
+            url = request.build_absolute_uri(reverse(f"{resource.basename}-list"))
+            profile[resource.key]["list"] = replace_query_param(url, "pair", pair)
+        return Response(profile)
+
+
+def bounded_int(request: Request, name: str, default: int, maximum: int) -> int:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    if not (raw.isascii() and raw.isdigit()) or int(raw[:6]) > maximum:
+        raise ValidationError({name: [f"Must be a whole number from 0 to {maximum}, not {raw[:50]!r}."]})
+    return int(raw)

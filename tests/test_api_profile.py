@@ -5,6 +5,7 @@ from http import HTTPStatus
 import pytest
 from django.urls import reverse
 
+from cooperation.models import TradeFigure
 from tests.factories import (
     CulturalInitiativeFactory,
     CulturalLandmarkFactory,
@@ -135,9 +136,10 @@ def test_pair_reversed_swaps_country_and_partner(api_client, db):
 
     assert backward["country"] == HUNGARY
     assert backward["partner"] == KAZAKHSTAN
-    assert {key: backward[key] for key in PAIR_KEYS - {"country", "partner"}} == {
-        key: forward[key] for key in PAIR_KEYS - {"country", "partner"}
-    }
+    assert backward["sources"] == forward["sources"]
+    for key in ARTICLE_COUNTS:
+        assert backward[key]["count"] == forward[key]["count"]
+        assert backward[key]["recent"] == forward[key]["recent"]
 
 
 @pytest.mark.parametrize(("first", "second"), [("kz", "hu"), ("Kz", "hU")])
@@ -150,24 +152,58 @@ def test_pair_codes_are_case_insensitive(api_client, db, first, second):
     assert response.json()["partner"]["code"] == "HU"
 
 
-def test_pair_trade_figures_are_in_period_order(api_client, db):
-    """2023 comes before January-August 2024."""
+def test_pair_trade_figures_are_latest_first(api_client, db):
+    """January-August 2024 comes before 2023: the profile shows the most recent records."""
     body = api_client.get(reverse("country-pair", args=["KZ", "HU"])).json()
 
-    assert [(item["period_label"], item["value"]) for item in body["trade_figures"]] == [
-        ("2023", "187500000.00"),
+    assert [(item["period_label"], item["value"]) for item in body["trade_figures"]["recent"]] == [
         ("2024-01/2024-08", "131000000.00"),
+        ("2023", "187500000.00"),
     ]
+
+
+def test_pair_counts_every_record_but_returns_only_the_latest(api_client, db):
+    """With 12 trade figures and recent=3, the count says 12 and three records come back, newest first."""
+    TradeFigureFactory.create_batch(10, reporter_id="HU", partner_id="KZ")
+
+    body = api_client.get(reverse("country-pair", args=["KZ", "HU"]), {"recent": 3}).json()
+
+    assert body["trade_figures"]["count"] == 12
+    recent = body["trade_figures"]["recent"]
+    assert len(recent) == 3
+    newest = TradeFigure.objects.for_pair("KZ", "HU").order_by("-period_start", "-id")[:3]
+    assert [item["id"] for item in recent] == [figure.pk for figure in newest]
+    assert {item["id"] for item in body["sources"]} == {
+        item["source"] for key in ARTICLE_COUNTS for item in body[key]["recent"]
+    }
+
+
+def test_pair_links_each_full_list_filtered_by_the_pair(api_client, db):
+    """Each resource's `list` is its list URL with ?pair=, answering every record the count counts."""
+    body = api_client.get(reverse("country-pair", args=["KZ", "HU"]), {"recent": 0}).json()
+
+    for key, route in LIST_ROUTES.items():
+        assert body[key]["recent"] == []
+        assert body[key]["list"] == f"http://testserver{reverse(route)}?pair=KZ%2CHU"
+        assert api_client.get(body[key]["list"]).json()["count"] == body[key]["count"] == ARTICLE_COUNTS[key]
+
+
+@pytest.mark.parametrize("recent", ["-1", "101", "ten", "1e2", ""])
+def test_pair_recent_out_of_range_is_400_naming_it(api_client, db, recent):
+    response = api_client.get(reverse("country-pair", args=["KZ", "HU"]), {"recent": recent})
+
+    assert response.status_code == HTTPStatus.BAD_REQUEST
+    assert response.json()["errors"][0]["field"] == "recent"
 
 
 def test_pair_gathers_every_article_record_in_both_directions(api_client, db):
     """Investments, landmarks and programmes both ways, and the Bars foundation, are all there."""
     body = api_client.get(reverse("country-pair", args=["KZ", "HU"])).json()
 
-    assert [item["id"] for item in body["investments"]] == [1, 2, 3]
-    assert sorted(item["id"] for item in body["cultural_landmarks"]) == [1, 2, 3]
-    assert [item["id"] for item in body["scholarship_programs"]] == [1]
-    assert [item["name"] for item in body["cultural_initiatives"]] == ["Bars foundation"]
+    assert sorted(item["id"] for item in body["investments"]["recent"]) == [1, 2, 3]
+    assert sorted(item["id"] for item in body["cultural_landmarks"]["recent"]) == [1, 2, 3]
+    assert [item["id"] for item in body["scholarship_programs"]["recent"]] == [1]
+    assert [item["name"] for item in body["cultural_initiatives"]["recent"]] == ["Bars foundation"]
     assert [item["id"] for item in body["sources"]] == [1]
 
 
@@ -177,7 +213,7 @@ def test_pair_items_have_the_shape_of_their_list(api_client, db, key):
     profile = api_client.get(reverse("country-pair", args=["KZ", "HU"])).json()
     listed = api_client.get(reverse(LIST_ROUTES[key]), {"pair": "KZ,HU"}).json()["results"]
 
-    assert sorted(profile[key], key=lambda item: item["id"]) == sorted(listed, key=lambda item: item["id"])
+    assert sorted(profile[key]["recent"], key=lambda item: item["id"]) == sorted(listed, key=lambda item: item["id"])
 
 
 def test_pair_sources_have_the_shape_of_the_source_list(api_client, db):
@@ -198,7 +234,8 @@ def test_pair_leaves_out_other_pairs_records(api_client, db):
 
     body = api_client.get(reverse("country-pair", args=["KZ", "HU"])).json()
 
-    assert {key: len(body[key]) for key in ARTICLE_COUNTS} == ARTICLE_COUNTS
+    assert {key: body[key]["count"] for key in ARTICLE_COUNTS} == ARTICLE_COUNTS
+    assert {key: len(body[key]["recent"]) for key in ARTICLE_COUNTS} == ARTICLE_COUNTS
     assert [item["id"] for item in body["sources"]] == [1]
 
 
@@ -209,7 +246,7 @@ def test_pair_lists_each_cited_source_once(api_client, db):
     body = api_client.get(reverse("country-pair", args=["KZ", "HU"])).json()
 
     assert sorted(item["id"] for item in body["sources"]) == [1, figure.source_id]
-    assert figure.pk in [item["id"] for item in body["trade_figures"]]
+    assert figure.pk in [item["id"] for item in body["trade_figures"]["recent"]]
 
 
 def test_pair_of_one_country_twice_is_400_naming_it(api_client, db):

@@ -140,10 +140,12 @@ def test_python_client_fetches_a_bilateral_profile(sdk: Any, reader: Any) -> Non
     assert isinstance(profile, sdk("models").PairProfile)
     assert (profile.country.code, profile.partner.code) == ("KZ", "HU")
     assert profile.partner.name == "Hungary"
-    starts = [figure.period_start for figure in profile.trade_figures]
-    assert starts == sorted(starts)
-    assert len(profile.trade_figures) == 2
-    assert {investment.status for investment in profile.investments} <= set(sdk("models").InvestmentStatusEnum)
+    starts = [figure.period_start for figure in profile.trade_figures.recent]
+    assert starts == sorted(starts, reverse=True)
+    assert profile.trade_figures.count == len(profile.trade_figures.recent) == 2
+    assert profile.trade_figures.list_.endswith("/api/v1/trade-figures/?pair=KZ%2CHU")
+    statuses = {investment.status for investment in profile.investments.recent}
+    assert statuses <= set(sdk("models").InvestmentStatusEnum)
     assert [source.id for source in profile.sources] == [1]
 
 
