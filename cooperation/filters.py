@@ -370,7 +370,8 @@ class StrictOrderingFilter(drf_filters.OrderingFilter):
             raise ValidationError({self.ordering_param: [message]})
         # Nulls last in both directions, the same on SQLite and PostgreSQL.
         return with_primary_key(
-            queryset.model, [OrderTerm(term.removeprefix("-"), term.startswith("-")) for term in terms]
+            queryset.model,
+            [OrderTerm.of(queryset.model, term.removeprefix("-"), term.startswith("-")) for term in terms],
         )
 
 

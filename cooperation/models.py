@@ -13,7 +13,8 @@ from django.core.validators import (
     RegexValidator,
 )
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Concat
 from django.utils import timezone
 
 from cooperation.history import RecordHistory
@@ -249,6 +250,36 @@ def distinct_countries_constraint(first: str, second: str, prefix: str) -> model
     return models.CheckConstraint(condition=~Q(**{first: F(second)}), name=f"{prefix}_countries_differ")
 
 
+def pair_key_field(first: str, second: str) -> models.GeneratedField:
+    """The two country codes sorted and joined ("HU,KZ"): the `pair` filter is then one indexed equality.
+
+    A pair written as `(a = x and b = y) or (a = y and b = x)` reads two index ranges, which the
+    database must then sort; one column keeps the pair's records in index order for every page.
+    """
+    return models.GeneratedField(
+        expression=Case(
+            When(**{f"{first}__lt": F(second)}, then=Concat(first, Value(","), second)),
+            default=Concat(second, Value(","), first),
+        ),
+        output_field=models.CharField(max_length=5),
+        db_persist=True,
+        help_text="The two country codes, sorted and comma-joined.",
+    )
+
+
+def ordered_indexes(prefix: str, ordering: str, columns: list[str], orderings: list[str]) -> list[models.Index]:
+    """One index per equality filter, followed by the list's default ordering and the id; one per ordering.
+
+    A filtered page is then an index range already in order: no sort, however many rows match. The id
+    ends each index because it breaks ties in every ordering (SQLite's indexes hold it anyway,
+    PostgreSQL's do not).
+    """
+    return [
+        *(models.Index(fields=[column, ordering, "id"], name=f"{prefix}_{column[:12]}_ord_idx") for column in columns),
+        *(models.Index(fields=[field, "id"], name=f"{prefix}_{field[:11]}_id_idx") for field in orderings),
+    ]
+
+
 def currency_constraint(prefix: str) -> models.CheckConstraint:
     return models.CheckConstraint(condition=Q(currency__regex=r"^[A-Z]{3}$"), name=f"{prefix}_currency_iso4217")
 
@@ -303,6 +334,8 @@ class TradeFigure(Period, Record):
     )
     notes = models.TextField(blank=True, help_text="Editorial notes on how the record was read from the source.")
 
+    pair_key = pair_key_field("reporter", "partner")
+
     objects = TwoCountryQuerySet.as_manager()
     history = RecordHistory()
 
@@ -310,7 +343,15 @@ class TradeFigure(Period, Record):
 
     class Meta:
         ordering = ["period_start", "id"]
-        indexes = [models.Index(fields=["reporter", "partner"], name="trade_pair_idx")]
+        indexes = [
+            models.Index(fields=["reporter", "partner"], name="trade_pair_idx"),
+            *ordered_indexes(
+                "trade",
+                "period_start",
+                ["pair_key", "reporter", "partner", "flow", "currency", "qualifier", "source"],
+                ["period_start", "period_end", "value"],
+            ),
+        ]
         constraints = [
             *period_constraints("trade"),
             distinct_countries_constraint("reporter", "partner", "trade"),
@@ -372,6 +413,8 @@ class Investment(Period, Record):
     )
     description = models.TextField(blank=True, help_text="What the investment is.")
 
+    pair_key = pair_key_field("investor", "recipient")
+
     objects = TwoCountryQuerySet.as_manager()
     history = RecordHistory(m2m_fields=[sectors])
 
@@ -379,7 +422,15 @@ class Investment(Period, Record):
 
     class Meta:
         ordering = [F("period_start").asc(nulls_last=True), "id"]
-        indexes = [models.Index(fields=["investor", "recipient"], name="investment_pair_idx")]
+        indexes = [
+            models.Index(fields=["investor", "recipient"], name="investment_pair_idx"),
+            *ordered_indexes(
+                "investment",
+                "period_start",
+                ["pair_key", "investor", "recipient", "status", "source"],
+                ["period_start", "amount"],
+            ),
+        ]
         constraints = [
             *period_constraints("investment"),
             distinct_countries_constraint("investor", "recipient", "investment"),
@@ -427,6 +478,8 @@ class CulturalLandmark(Record):
     )
     description = models.TextField(blank=True, help_text="What the landmark is.")
 
+    pair_key = pair_key_field("located_in", "honoured_country")
+
     objects = TwoCountryQuerySet.as_manager()
     history = RecordHistory()
 
@@ -434,7 +487,15 @@ class CulturalLandmark(Record):
 
     class Meta:
         ordering = ["name", "id"]
-        indexes = [models.Index(fields=["located_in", "honoured_country"], name="landmark_pair_idx")]
+        indexes = [
+            models.Index(fields=["located_in", "honoured_country"], name="landmark_pair_idx"),
+            *ordered_indexes(
+                "landmark",
+                "name",
+                ["pair_key", "located_in", "honoured_country", "kind", "source"],
+                ["name", "established_on"],
+            ),
+        ]
         constraints = [
             distinct_countries_constraint("located_in", "honoured_country", "landmark"),
             choices_constraint("kind", LandmarkKind, "landmark_kind_valid"),
@@ -497,6 +558,8 @@ class ScholarshipProgram(Record):
     )
     description = models.TextField(blank=True, help_text="What the programme is.")
 
+    pair_key = pair_key_field("sponsor", "recipient")
+
     objects = TwoCountryQuerySet.as_manager()
     history = RecordHistory()
 
@@ -504,7 +567,12 @@ class ScholarshipProgram(Record):
 
     class Meta:
         ordering = ["name", "id"]
-        indexes = [models.Index(fields=["sponsor", "recipient"], name="scholarship_pair_idx")]
+        indexes = [
+            models.Index(fields=["sponsor", "recipient"], name="scholarship_pair_idx"),
+            *ordered_indexes(
+                "scholarship", "name", ["pair_key", "sponsor", "recipient", "source"], ["name", "annual_grants"]
+            ),
+        ]
         constraints = [
             distinct_countries_constraint("sponsor", "recipient", "scholarship"),
             choices_constraint("annual_grants_qualifier", Qualifier, "scholarship_grants_qualifier_valid"),
@@ -531,6 +599,7 @@ class CulturalInitiative(Record):
 
     class Meta:
         ordering = ["name", "id"]
+        indexes = ordered_indexes("initiative", "name", ["kind", "source"], ["name", "established_on"])
         constraints = [choices_constraint("kind", InitiativeKind, "initiative_kind_valid")]
 
     def __str__(self) -> str:

@@ -55,13 +55,21 @@ class OrderTerm:
     field: str
     descending: bool = False
     nulls_last: bool = True
+    # A column without nulls orders plainly: "NULLS LAST" would keep SQLite from reading an index in order.
+    nullable: bool = True
+
+    @classmethod
+    def of(cls, model: type[models.Model], name: str, descending: bool = False) -> OrderTerm:
+        return cls(name, descending, nullable=model._meta.get_field(name).null)
 
     def expression(self) -> OrderBy:
+        if not self.nullable:
+            return OrderBy(F(self.field), descending=self.descending)
         nulls = {"nulls_last": True} if self.nulls_last else {"nulls_first": True}
         return OrderBy(F(self.field), descending=self.descending, **nulls)
 
     def reversed(self) -> OrderTerm:
-        return OrderTerm(self.field, not self.descending, not self.nulls_last)
+        return OrderTerm(self.field, not self.descending, not self.nulls_last, self.nullable)
 
     def after(self, value: Any) -> Q:
         """Rows strictly after `value` in this term's order."""
@@ -79,10 +87,10 @@ def default_terms(model: type[models.Model]) -> list[OrderTerm]:
     terms = []
     for item in model._meta.ordering:
         if isinstance(item, OrderBy):
-            terms.append(OrderTerm(item.expression.name, item.descending))
+            terms.append(OrderTerm.of(model, item.expression.name, item.descending))
         else:
             name = str(item)
-            terms.append(OrderTerm(name.removeprefix("-"), name.startswith("-")))
+            terms.append(OrderTerm.of(model, name.removeprefix("-"), name.startswith("-")))
     return with_primary_key(model, terms)
 
 
@@ -90,8 +98,9 @@ def with_primary_key(model: type[models.Model], terms: list[OrderTerm]) -> list[
     pk = model._meta.pk.name  # type: ignore[union-attr]
     for index, term in enumerate(terms):
         if term.field in (pk, "pk"):  # unique: what follows it can never decide
-            return [*terms[:index], OrderTerm(pk, term.descending)]
-    return [*terms, OrderTerm(pk)]
+            return [*terms[:index], OrderTerm(pk, term.descending, nullable=False)]
+    # Ties go the way of the last term, so that one index read forwards or backwards gives the whole order.
+    return [*terms, OrderTerm(pk, descending=bool(terms) and terms[-1].descending, nullable=False)]
 
 
 def keyset_after(terms: Sequence[OrderTerm], values: Sequence[Any]) -> Q:

@@ -60,10 +60,7 @@ class TwoCountryQuerySet(RecordQuerySet):
         return self.filter(Q(**{first: code}) | Q(**{second: code}))
 
     def for_pair(self, first_code: str, second_code: str) -> RecordQuerySet:
-        first, second = self._country_fields()
-        return self.filter(
-            Q(**{first: first_code, second: second_code}) | Q(**{first: second_code, second: first_code})
-        )
+        return self.filter(pair_key=",".join(sorted((first_code, second_code))))
 
     def partner_counts(self, code: str) -> Counter[str]:
         first, second = self._country_fields()

@@ -29,7 +29,7 @@ class RecordResource:
 
 
 def latest_first(*fields: str) -> tuple[OrderTerm, ...]:
-    return (*(OrderTerm(field, descending=True) for field in fields), OrderTerm("id", descending=True))
+    return (*(OrderTerm(field, descending=True) for field in fields), OrderTerm("id", descending=True, nullable=False))
 
 
 RECORD_RESOURCES: tuple[RecordResource, ...] = (

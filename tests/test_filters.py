@@ -250,12 +250,13 @@ FILTER_TABLE = [
     (INVEST, {"source": "article"}, ["hu_investment", "kz_interest", "hu_interest"]),
     (INVEST, {"source": "source2"}, ["fr_realized", "de_planned"]),
     (INVEST, {"ordering": "amount"}, ["de_planned", "fr_realized", "hu_investment", "kz_interest", "hu_interest"]),
-    (INVEST, {"ordering": "-amount"}, ["hu_investment", "fr_realized", "de_planned", "kz_interest", "hu_interest"]),
+    # Ties (here the nulls, last) follow the last term's direction: newest id first when descending.
+    (INVEST, {"ordering": "-amount"}, ["hu_investment", "fr_realized", "de_planned", "hu_interest", "kz_interest"]),
     (INVEST, {"ordering": "period_start"}, ALL_INVEST),
     (
         INVEST,
         {"ordering": "-period_start"},
-        ["de_planned", "fr_realized", "hu_investment", "kz_interest", "hu_interest"],
+        ["de_planned", "fr_realized", "hu_investment", "hu_interest", "kz_interest"],
     ),
     # --- cultural landmarks: default order is name, then id
     (LANDMARK, {}, ALL_LANDMARK),
@@ -298,7 +299,7 @@ FILTER_TABLE = [
     (
         LANDMARK,
         {"ordering": "-established_on"},
-        ["arch", "liszt_park", "budapest_street", "petofi_street", "dombyra"],
+        ["arch", "liszt_park", "dombyra", "petofi_street", "budapest_street"],
     ),
     # --- scholarship programs: default order is name, then id
     (SCHOLAR, {}, ALL_SCHOLAR),
