@@ -109,6 +109,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# A read replica when DATABASE_REPLICA_URL is set: record reads outside a transaction go to it, all else
+# to the primary (cooperation/routers.py says why). Tests read the default's test database through it.
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"],
+        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
+        test_options={"MIRROR": "default"},
+    )
+    DATABASE_ROUTERS = ["cooperation.routers.PrimaryReplicaRouter"]
+
 # Throttle counts (and, with Redis, cached responses) live in the cache: Redis when REDIS_URL is set,
 # shared by every worker and server; otherwise each worker's memory, so that a read never writes to
 # the database (a single-server setup then allows each worker the rate).
@@ -118,6 +129,13 @@ if os.environ.get("REDIS_URL"):
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}}
+# Read responses shared through Redis, invalidated by every write (cooperation/response_cache.py). Not
+# without Redis: each worker's own memory could not learn of another worker's writes.
+RESPONSE_CACHE = env_bool("RESPONSE_CACHE", default=bool(os.environ.get("REDIS_URL")))
+RESPONSE_CACHE_SECONDS = int(os.environ.get("RESPONSE_CACHE_SECONDS", "300"))
+# With a read replica: for this long after a write, cache entries are filled from the primary, so that
+# a lagging replica's old answer is never stored under the new generation.
+REPLICA_LAG_SECONDS = float(os.environ.get("REPLICA_LAG_SECONDS", "5" if "replica" in DATABASES else "0"))
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -212,8 +212,9 @@ class StrictFilterSet(django_filters.FilterSet):
     """
 
     def __init__(self, data: Any = None, queryset: Any = None, *, request: Any = None, prefix: Any = None) -> None:
-        if data is not None:
-            self.base_filters = {name: filter_ for name, filter_ in self.base_filters.items() if name in data}
+        if data is not None:  # shadows the class's base_filters for django-filter's __init__ only
+            requested = {name: filter_ for name, filter_ in type(self).base_filters.items() if name in data}
+            self.__dict__["base_filters"] = requested
         super().__init__(data, queryset, request=request, prefix=prefix)
         self.__dict__.pop("base_filters", None)
 

@@ -60,7 +60,8 @@ class OrderTerm:
 
     @classmethod
     def of(cls, model: type[models.Model], name: str, descending: bool = False) -> OrderTerm:
-        return cls(name, descending, nullable=model._meta.get_field(name).null)
+        field = model._meta.get_field(name)
+        return cls(name, descending, nullable=getattr(field, "null", False))
 
     def expression(self) -> OrderBy:
         if not self.nullable:
@@ -85,8 +86,8 @@ class OrderTerm:
 def default_terms(model: type[models.Model]) -> list[OrderTerm]:
     """The model's Meta.ordering as terms, ending with the primary key so that the order is total."""
     terms = []
-    for item in model._meta.ordering:
-        if isinstance(item, OrderBy):
+    for item in model._meta.ordering or []:
+        if isinstance(item, OrderBy) and isinstance(item.expression, F):
             terms.append(OrderTerm.of(model, item.expression.name, item.descending))
         else:
             name = str(item)
@@ -95,7 +96,7 @@ def default_terms(model: type[models.Model]) -> list[OrderTerm]:
 
 
 def with_primary_key(model: type[models.Model], terms: list[OrderTerm]) -> list[OrderTerm]:
-    pk = model._meta.pk.name  # type: ignore[union-attr]
+    pk = model._meta.pk.name
     for index, term in enumerate(terms):
         if term.field in (pk, "pk"):  # unique: what follows it can never decide
             return [*terms[:index], OrderTerm(pk, term.descending, nullable=False)]
@@ -216,6 +217,7 @@ class RecordPagination(PageNumberPagination):
         return rows
 
     def cursor_link(self, row: dict[str, Any], backwards: bool) -> str:
+        assert self.request is not None, "paginate_rows() sets the request"
         values = [row[term.field] for term in self.terms or []]
         url = remove_query_param(self.request.build_absolute_uri(), self.page_query_param)
         return replace_query_param(url, CURSOR_PARAM, encode_cursor(self.ordering, values, backwards))
@@ -223,6 +225,7 @@ class RecordPagination(PageNumberPagination):
     def get_next_link(self) -> str | None:
         if self.cursor_page:
             return self.cursor_link(self.rows[-1], backwards=False) if self.has_next and self.rows else None
+        assert self.page is not None, "paginate_queryset() sets the page"
         if not self.page.has_next():
             return None
         if self.terms is not None and self.page.end_index() >= DEEP_OFFSET:
@@ -235,7 +238,7 @@ class RecordPagination(PageNumberPagination):
         return super().get_previous_link()
 
     def get_paginated_response(self, data: Any) -> Response:
-        count = None if self.cursor_page else self.page.paginator.count
+        count = None if self.cursor_page or self.page is None else self.page.paginator.count
         return Response(
             {"count": count, "next": self.get_next_link(), "previous": self.get_previous_link(), "results": data}
         )

@@ -73,6 +73,13 @@ def many_keys(model: type[models.Model], name: str) -> Subquery:
     return Subquery(keys, output_field=models.TextField())
 
 
+def model_field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field):
+        raise TypeError(f"{model.__name__}.{name} is not a concrete field")
+    return field
+
+
 def split_keys(joined: str | None) -> list[str]:
     return sorted(joined.split(",")) if joined else []
 
@@ -109,7 +116,7 @@ class RowShape:
                 annotations.append((f"{name}_keys", many_keys(model, name)))
                 columns.append(Column(name, f"{name}_keys", split_keys))
             elif isinstance(field, serializers.RelatedField):
-                columns.append(Column(name, model._meta.get_field(name).attname))
+                columns.append(Column(name, model_field(model, name).attname))
             else:
                 columns.append(Column(name, name))
         return cls(model, tuple(columns), tuple(annotations), has_label)

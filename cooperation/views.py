@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.http.response import HttpResponseBase
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, permissions, status, viewsets
@@ -16,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 from rest_framework.utils.urls import replace_query_param
 
-from cooperation import filters, serializers
+from cooperation import filters, response_cache, serializers
 from cooperation.etags import digest_etag, has_version, instance_etag, not_modified, require_current, version_etag
 from cooperation.history import record_versions
 from cooperation.models import (
@@ -65,45 +66,54 @@ class ReadViewSet(viewsets.GenericViewSet[Any]):
     def read_queryset(self) -> QuerySet[Any]:
         return self.shape.model._default_manager.all()
 
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        queryset = self.filter_queryset(self.read_queryset())
-        ordering = filters.StrictOrderingFilter()
-        terms = ordering.terms(request, queryset, self)
-        paginator: RecordPagination = self.paginator  # type: ignore[assignment]
-        rows = paginator.paginate_rows(
-            self.shape.select(queryset),
-            request,
-            terms,
-            request.query_params.get(ordering.ordering_param, ""),
-            self.shape,
-        )
-        return paginator.get_paginated_response(rows)
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        cached = response_cache.slot(request)
+        if (hit := cached.hit()) is not None:
+            return hit
+        with cached.reading():
+            queryset = self.filter_queryset(self.read_queryset())
+            ordering = filters.StrictOrderingFilter()
+            terms = ordering.terms(request, queryset, self)
+            paginator: RecordPagination = self.paginator  # type: ignore[assignment]
+            rows = paginator.paginate_rows(
+                self.shape.select(queryset),
+                request,
+                terms,
+                request.query_params.get(ordering.ordering_param, ""),
+                self.shape,
+            )
+            response = paginator.get_paginated_response(rows)
+        return cached.store(response.data) or response
 
-    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
         model = self.shape.model
-        key = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
-        queryset = self.read_queryset().filter(pk=self.lookup_key(key))
+        raw = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
+        pk = self.lookup_key(raw)
+        queryset = self.read_queryset().filter(pk=pk)
         conditional = request.headers.get("If-None-Match")
         if conditional and has_version(model):
             found = list(queryset.values_list("updated_at", flat=True)[:1])
             if not found:
-                raise self.not_found(key)
-            updated_at = found[0]
-            etag = version_etag(model, key, updated_at)
+                raise self.not_found(raw)
+            etag = version_etag(model, pk, found[0])
             if not_modified(conditional, etag):
                 return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
-        rows = self.shape.read(queryset)
-        if not rows:
-            raise self.not_found(key)
-        row = rows[0]
-        pk = row[model._meta.pk.name]  # type: ignore[union-attr]
-        etag = version_etag(model, pk, row["updated_at"]) if has_version(model) else digest_etag(*row.values())
-        if conditional and not_modified(conditional, etag):
-            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
-        return Response(row, headers={"ETag": etag})
+        cached = response_cache.slot(request)
+        response = cached.hit()
+        if response is None:
+            with cached.reading():
+                rows = self.shape.read(queryset)
+            if not rows:
+                raise self.not_found(raw)
+            row = rows[0]
+            etag = version_etag(model, pk, row["updated_at"]) if has_version(model) else digest_etag(*row.values())
+            response = cached.store(row, etag) or Response(row, headers={"ETag": etag})
+        if conditional and not_modified(conditional, response["ETag"]):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": response["ETag"]})
+        return response
 
-    def lookup_key(self, raw: str) -> str:
-        return lookup_value(raw)
+    def lookup_key(self, raw: str) -> Any:
+        return int(lookup_value(raw))
 
     def not_found(self, key: str) -> NotFound:
         return NotFound(f"No {self.shape.model._meta.verbose_name} has the id {key}.")
@@ -287,7 +297,7 @@ class CountryViewSet(ReadViewSet):
     def get_queryset(self) -> QuerySet[Country]:
         return Country.objects.all()
 
-    def lookup_key(self, raw: str) -> str:
+    def lookup_key(self, raw: str) -> Any:
         return raw.upper()
 
     def not_found(self, key: str) -> NotFound:
@@ -331,7 +341,10 @@ class CountryPairView(generics.GenericAPIView[Any]):
     filter_backends: list[Any] = []
     pagination_class = None
 
-    def get(self, request: Request, code: str, other: str) -> Response:
+    def get(self, request: Request, code: str, other: str) -> HttpResponseBase:
+        cached = response_cache.slot(request)
+        if (hit := cached.hit()) is not None:
+            return hit
         recent = bounded_int(request, "recent", DEFAULT_RECENT, MAX_RECENT)
         countries = countries_by_code(code.upper(), other.upper())
         for raw in (code, other):
@@ -339,12 +352,13 @@ class CountryPairView(generics.GenericAPIView[Any]):
                 raise NotFound(f"Unknown country code '{raw.upper()}'.")
         if code.upper() == other.upper():
             raise ValidationError({"other": [f"A pair needs two different countries, not {code.upper()} twice."]})
-        profile = pair_profile(countries[code.upper()], countries[other.upper()], recent)
+        with cached.reading():
+            profile = pair_profile(countries[code.upper()], countries[other.upper()], recent)
         pair = f"{code.upper()},{other.upper()}"
         for resource in RECORD_RESOURCES:
             url = request.build_absolute_uri(reverse(f"{resource.basename}-list"))
             profile[resource.key]["list"] = replace_query_param(url, "pair", pair)
-        return Response(profile)
+        return cached.store(profile) or Response(profile)
 
 
 def bounded_int(request: Request, name: str, default: int, maximum: int) -> int:
