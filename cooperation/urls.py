@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from cooperation import views
+from cooperation.front_door import ApiRootView
 
 router = DefaultRouter()
 router.include_root_view = False
@@ -16,6 +17,7 @@ router.register("scholarship-programs", views.ScholarshipProgramViewSet, basenam
 router.register("cultural-initiatives", views.CulturalInitiativeViewSet, basename="cultural-initiative")
 
 urlpatterns = [
+    path("", ApiRootView.as_view(), name="api-root"),
     path("countries/<str:code>/partners/", views.CountryPartnersView.as_view(), name="country-partners"),
     path("countries/<str:code>/partners/<str:other>/", views.CountryPairView.as_view(), name="country-pair"),
     *router.urls,

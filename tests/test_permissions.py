@@ -51,6 +51,8 @@ HISTORY = {
 UNKNOWN = dict.fromkeys(METHODS, (NOT_FOUND, NOT_FOUND, NOT_FOUND))
 
 EXPECTED: dict[str, dict[str, tuple[int, int, int]]] = {
+    "home": READ_ONLY,
+    "api-root": READ_ONLY,
     "country-list": READ_ONLY,
     "country-detail": READ_ONLY,
     "country-partners": READ_ONLY,
