@@ -5,11 +5,12 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 WORKERS ?= 2
 
-.PHONY: run serve test install install-dev migrate seed schema lint typecheck clean backup restore sdk soak fuzz
+.PHONY: run serve test install install-dev migrate seed schema lint typecheck clean backup restore sdk soak fuzz bench
 
-run: install migrate seed ## Serve the API at http://127.0.0.1:$(PORT)/ (DEBUG off, static files by WhiteNoise)
+run: install migrate seed ## Serve the API at http://127.0.0.1:$(PORT)/ with gunicorn (DEBUG off, static files by WhiteNoise)
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	@echo "Serving the API at http://127.0.0.1:$(PORT)/api/v1/ (docs: http://127.0.0.1:$(PORT)/api/docs/); Ctrl-C stops it."
+	$(BIN)/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile - --log-level warning
 
 serve: install migrate ## Production server: gunicorn with DJANGO_ENV=production (needs SECRET_KEY and ALLOWED_HOSTS)
 	DJANGO_ENV=production $(BIN)/python manage.py collectstatic --noinput --verbosity 0
@@ -48,6 +49,10 @@ seed: install ## Load the fixtures (validated, all or nothing, idempotent)
 
 soak: install ## A few minutes of mixed reads and writes against gunicorn (DURATION=180 seconds)
 	scripts/soak.sh
+
+# Datasette goes into its own .venv-bench; wrk comes from Debian where it is missing.
+bench: install ## The API against bare Django, Datasette and raw sqlite3 (BENCH_TRADE_FIGURES, BENCH_ROUNDS, BENCH_DURATION; bench/README.md)
+	PYTHON=$(PYTHON) $(BIN)/python -m bench.run
 
 backup: install ## Dump records, sources, history, users and groups to backups/
 	$(BIN)/python manage.py backup

@@ -77,10 +77,17 @@ class OrderTerm:
         if value is None:
             return Q(**{f"{self.field}__isnull": False}) if not self.nulls_last else Q(pk__in=[])
         beyond = Q(**{f"{self.field}__{'lt' if self.descending else 'gt'}": value})
-        return beyond | Q(**{f"{self.field}__isnull": True}) if self.nulls_last else beyond
+        return beyond | Q(**{f"{self.field}__isnull": True}) if self.nulls_last and self.nullable else beyond
 
     def equal(self, value: Any) -> Q:
         return Q(**{f"{self.field}__isnull": True}) if value is None else Q(**{self.field: value})
+
+    def at_or_after(self, value: Any) -> Q:
+        """Rows at `value` or after it: one range on the column, which an index reads in order."""
+        if value is None:
+            return Q(**{f"{self.field}__isnull": True}) if self.nulls_last else Q()
+        bound = Q(**{f"{self.field}__{'lte' if self.descending else 'gte'}": value})
+        return bound | Q(**{f"{self.field}__isnull": True}) if self.nulls_last and self.nullable else bound
 
 
 def default_terms(model: type[models.Model]) -> list[OrderTerm]:
@@ -115,7 +122,7 @@ def keyset_after(terms: Sequence[OrderTerm], values: Sequence[Any]) -> Q:
         for earlier, value in zip(terms[:index], values[:index], strict=True):
             prefix &= earlier.equal(value)
         condition |= prefix & term.after(values[index])
-    return (terms[0].equal(values[0]) | terms[0].after(values[0])) & condition
+    return terms[0].at_or_after(values[0]) & condition
 
 
 def encode_cursor(ordering: str, values: Sequence[Any], backwards: bool) -> str:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Count, Window
-
 from cooperation.models import Country, Source
 from cooperation.registry import RECORD_RESOURCES
 from cooperation.representations import RowShape
@@ -28,20 +26,18 @@ def partner_summaries(code: str) -> list[dict[str, Any]]:
 def pair_profile(country: dict[str, Any], partner: dict[str, Any], recent: int) -> dict[str, Any]:
     """Per resource the pair's count and its `recent` latest records; the sources those records cite.
 
-    One query per resource: the window count is taken over every matching row before the limit.
+    Two indexed queries per resource: the count reads only the pair's index entries, and the latest
+    records are the end of the same index. (A window count in the records' query would make the
+    database build every matching row in full before the limit.)
     """
     profile: dict[str, Any] = {"country": country, "partner": partner}
     cited: set[int] = set()
     for resource in RECORD_RESOURCES:
         matching = resource.model.objects.for_pair(country["code"], partner["code"])  # type: ignore[attr-defined]
-        latest = matching.annotate(pair_total=Window(Count("pk"))).order_by(
-            *(term.expression() for term in resource.recent)
-        )
-        tuples = list(resource.shape.select(latest, "pair_total")[:recent])
-        records = resource.shape.rows(tuples)
-        count = tuples[0][-1] if tuples else matching.count() if recent == 0 else 0
+        latest = matching.order_by(*(term.expression() for term in resource.recent))
+        records = resource.shape.read(latest[:recent]) if recent else []
         cited.update(record["source"] for record in records)
-        profile[resource.key] = {"count": count, "recent": records}
+        profile[resource.key] = {"count": matching.count(), "recent": records}
     profile["sources"] = SOURCE_SHAPE.read(Source.objects.filter(pk__in=cited))
     return profile
 

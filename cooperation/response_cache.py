@@ -4,7 +4,7 @@ Entries are keyed by the data's generation number and the request's path and que
 write to a model of this app increments the generation (a signal, `transaction.on_commit`), so a read
 that starts after a write's response was sent looks under the new number and cannot find an answer
 computed before the write. Entries also expire after RESPONSE_CACHE_SECONDS, a backstop for bulk
-writes that bypass the signals (`QuerySet.update()`; the synthetic-data command bumps it itself).
+writes that bypass the signals (`QuerySet.update()`, the `bulk_create()` of `seed_synthetic`).
 
 Only anonymous-equivalent JSON answers are cached: reads are public and the same for everyone.
 """

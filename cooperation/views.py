@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
+from django.http import HttpRequest, HttpResponseNotModified
 from django.http.response import HttpResponseBase
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -48,6 +50,33 @@ def lookup_value(raw: str) -> str:
     return raw
 
 
+CACHE_CONTROL = "public, no-cache"
+
+
+def answer_not_modified_first(view: Any, model: type[Model]) -> Any:
+    """Wrap a detail view so that a matching If-None-Match is answered before DRF runs at all.
+
+    A 304 reveals nothing a read would not (reads are public), so it needs no authentication, and it
+    costs one indexed lookup of `updated_at`: less than the throttle's own bookkeeping would. Anything
+    else (no header, a stale tag, a bad id) goes on to the view, which answers it in full.
+    """
+
+    @functools.wraps(view)
+    def conditional_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        header = request.headers.get("If-None-Match")
+        raw = str(kwargs.get("pk", ""))
+        if header and request.method in ("GET", "HEAD") and raw.isascii() and raw.isdigit() and len(raw) <= 18:
+            found = list(model._default_manager.filter(pk=int(raw)).values_list("updated_at", flat=True)[:1])
+            if found and not_modified(header, etag := version_etag(model, int(raw), found[0])):
+                response = HttpResponseNotModified()
+                response["ETag"] = etag
+                response["Cache-Control"] = CACHE_CONTROL
+                return response
+        return view(request, *args, **kwargs)
+
+    return conditional_view
+
+
 class ReadViewSet(viewsets.GenericViewSet[Any]):
     """Lists and details read straight into dicts (`RowShape`) and written by orjson.
 
@@ -63,8 +92,21 @@ class ReadViewSet(viewsets.GenericViewSet[Any]):
         if "serializer_class" in cls.__dict__:
             cls.shape = RowShape.of(cls.serializer_class)  # type: ignore[arg-type]
 
+    @classmethod
+    def as_view(cls, actions: Any = None, **initkwargs: Any) -> Any:
+        view = super().as_view(actions, **initkwargs)
+        if actions and actions.get("get") == "retrieve" and has_version(cls.shape.model):
+            return answer_not_modified_first(view, cls.shape.model)
+        return view
+
     def read_queryset(self) -> QuerySet[Any]:
         return self.shape.model._default_manager.all()
+
+    def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
+        # Public data that changes: shared caches may keep it, and must ask (If-None-Match) before reuse.
+        if request.method in permissions.SAFE_METHODS and response.status_code in (200, 304):
+            response["Cache-Control"] = CACHE_CONTROL
+        return super().finalize_response(request, response, *args, **kwargs)
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
         cached = response_cache.slot(request)

@@ -181,8 +181,8 @@ def test_pair_costs_a_constant_number_of_queries(api_client, db, django_assert_n
         ScholarshipProgramFactory(source=source, sponsor_id="KZ", recipient_id="HU")
         CulturalInitiativeFactory(source=source, countries=["HU", "KZ", "DE"])
 
-    # The two countries, one query per resource (its latest records with the count of all), the sources.
-    with django_assert_num_queries(7):
+    # The two countries, two queries per resource (the count, the latest records), the sources.
+    with django_assert_num_queries(12):
         response = api_client.get(reverse("country-pair", args=["KZ", "HU"]), {"recent": 100})
 
     assert response.status_code == HTTPStatus.OK
@@ -192,3 +192,18 @@ def test_pair_costs_a_constant_number_of_queries(api_client, db, django_assert_n
     assert body["cultural_initiatives"]["count"] == rows + 1
     cited = {record["source"] for key in ("trade_figures", "cultural_initiatives") for record in body[key]["recent"]}
     assert {source["id"] for source in body["sources"]} >= cited
+
+
+def test_matching_conditional_get_is_answered_before_authentication_and_throttling(api_client, db, settings):
+    """Even a client over its rate gets its 304: it costs less than the refusal would."""
+    url = reverse("trade-figure-detail", args=[1])
+    etag = api_client.get(url)["ETag"]
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "1/min"}}
+    api_client.get(url)
+
+    response = api_client.get(url, HTTP_IF_NONE_MATCH=etag)
+
+    assert response.status_code == HTTPStatus.NOT_MODIFIED
+    assert response["ETag"] == etag
+    assert response["Cache-Control"] == "public, no-cache"
+    assert api_client.get(url).status_code == HTTPStatus.TOO_MANY_REQUESTS

@@ -16,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cooperation.models import CulturalLandmark, Source, TradeFigure
+from cooperation.pagination import encode_cursor
 
 # (list route, query) pairs whose page must come straight from an index, in order.
 INDEXED_PAGES = [
@@ -142,3 +143,21 @@ def test_postgresql_filtered_pages_use_an_index_and_no_sort(api_client, db):
         if "Index" not in plan or "Seq Scan" in plan or "  Sort" in plan or plan.startswith("Sort"):
             bad[f"{route}?{query}"] = plan
     assert not bad, "\n\n".join(f"{name}:\n{plan}" for name, plan in bad.items())
+
+
+CURSOR_PAGES = [
+    ("trade-figure-list", "", ["2023-01-01", 2]),
+    ("trade-figure-list", "-value", ["187500000.00", 2]),
+    ("cultural-landmark-list", "", ["Dombyra sculpture", 3]),
+]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's plan")
+@pytest.mark.parametrize(("route", "ordering", "position"), CURSOR_PAGES)
+def test_sqlite_cursor_page_is_a_range_of_an_index_in_order(api_client, db, route, ordering, position):
+    """A page a million rows deep costs what the first does: a range scan from the cursor, no sort."""
+    query = {"cursor": encode_cursor(ordering, position, backwards=False)}
+    plan = sqlite_plan(page_query(api_client, route, {**query, "ordering": ordering} if ordering else query))
+
+    assert "SEARCH" in plan, plan
+    assert "TEMP B-TREE" not in plan, plan

@@ -1,0 +1,116 @@
+"""The results: medians over the rounds, one markdown table, and the RESULTS file around it."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+from dataclasses import dataclass
+from pathlib import Path
+
+LABELS = {"api": "API", "bare": "bare Django", "datasette": "Datasette", "raw": "raw sqlite3"}
+
+
+@dataclass(frozen=True)
+class Run:
+    """One wrk run against one target: what wrk saw and what the server's processes spent."""
+
+    requests: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    cpu_ms: float  # the target's server processes, per request
+    db_cpu_ms: float | None  # PostgreSQL's processes, per request
+    errors: int  # socket errors, timeouts and answers other than 2xx/3xx
+
+    @property
+    def rate(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+@dataclass(frozen=True)
+class Cell:
+    """The medians of one query on one target over the rounds."""
+
+    rate: float
+    p50_ms: float
+    p99_ms: float
+    cpu_ms: float
+    db_cpu_ms: float | None
+    errors: int
+
+    @classmethod
+    def of(cls, runs: list[Run]) -> Cell:
+        db = [run.db_cpu_ms for run in runs if run.db_cpu_ms is not None]
+        return cls(
+            rate=statistics.median(run.rate for run in runs),
+            p50_ms=statistics.median(run.p50_ms for run in runs),
+            p99_ms=statistics.median(run.p99_ms for run in runs),
+            cpu_ms=statistics.median(run.cpu_ms for run in runs),
+            db_cpu_ms=statistics.median(db) if db else None,
+            errors=sum(run.errors for run in runs),
+        )
+
+
+def ratio(value: float, baseline: float | None) -> str:
+    return f"{value / baseline:.2f}x" if baseline else ""
+
+
+def table(
+    queries: list[str],
+    targets: list[str],
+    cells: dict[tuple[str, str], Cell],
+    failures: dict[tuple[str, str], str],
+    postgresql: bool,
+) -> str:
+    """One row per query and target; empty cells where a target has no equivalent of the query."""
+    header = ["query", "target", "req/s", "p50 ms", "p99 ms", "CPU ms/req", "CPU x bare"]
+    if postgresql:
+        header += ["PostgreSQL CPU ms/req", "(app + PostgreSQL) x bare"]
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(["---", "---"] + ["---:"] * (len(header) - 2)) + "|"]
+    for query in queries:
+        bare = cells.get((query, "bare"))
+        for index, target in enumerate(targets):
+            name = query if index == 0 else ""
+            cell = cells.get((query, target))
+            values = [name, LABELS[target]]
+            if cell is None:
+                failure = failures.get((query, target))
+                values += [f"failed: {failure}" if failure else ""] + [""] * (len(header) - 3)
+            else:
+                flag = " !" if cell.errors else ""
+                values += [
+                    f"{cell.rate:,.0f}{flag}",
+                    f"{cell.p50_ms:.1f}",
+                    f"{cell.p99_ms:.1f}",
+                    f"{cell.cpu_ms:.2f}",
+                    ratio(cell.cpu_ms, bare.cpu_ms if bare else None),
+                ]
+                if postgresql:
+                    values += postgresql_values(cell, bare)
+            lines.append("| " + " | ".join(values) + " |")
+    return "\n".join(lines)
+
+
+def postgresql_values(cell: Cell, bare: Cell | None) -> list[str]:
+    if cell.db_cpu_ms is None:
+        return ["", ""]
+    total = cell.cpu_ms + cell.db_cpu_ms
+    bare_total = bare.cpu_ms + bare.db_cpu_ms if bare and bare.db_cpu_ms is not None else None
+    return [f"{cell.db_cpu_ms:.2f}", ratio(total, bare_total)]
+
+
+def machine() -> str:
+    model = "unknown CPU"
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            model = line.split(":", 1)[1].strip()
+            break
+    memory_kib = next(
+        int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
+    )
+    load = Path("/proc/loadavg").read_text().split()[:3]
+    return (
+        f"{os.cpu_count()} CPUs ({model}), {memory_kib / 1024 / 1024:.1f} GiB memory, "
+        f"{platform.system()} {platform.release()}; load average {' '.join(load)} at the start"
+    )
