@@ -11,6 +11,8 @@ from django.utils.http import parse_etags, quote_etag
 from rest_framework import status
 from rest_framework.exceptions import APIException
 
+from cooperation.representations import timestamp_text
+
 
 class PreconditionFailed(APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
@@ -19,7 +21,7 @@ class PreconditionFailed(APIException):
 
 
 # Part of every ETag: a change of the representation's shape (a new field, say) changes every ETag.
-REPRESENTATION_VERSION = "2"
+REPRESENTATION_VERSION = "3"
 
 
 def digest_etag(*parts: Any) -> str:
@@ -27,12 +29,14 @@ def digest_etag(*parts: Any) -> str:
     return quote_etag(hashlib.blake2b(text.encode(), digest_size=16).hexdigest())
 
 
-def version_etag(model: type[models.Model], pk: Any, updated_at: datetime.datetime) -> str:
+def version_etag(model: type[models.Model], pk: Any, updated_at: datetime.datetime | str) -> str:
     """A strong ETag from what the row already has: every write sets `updated_at` (auto_now).
 
-    A 304 then costs one indexed lookup of one column and no serialization.
+    A 304 then costs one indexed lookup of one column and no serialization. `updated_at` is the
+    timestamp or the text the API writes for it (what a row read for JSON holds): the same tag.
     """
-    return digest_etag(model._meta.label, pk, updated_at.isoformat())
+    stamp = updated_at if isinstance(updated_at, str) else timestamp_text(updated_at)
+    return digest_etag(model._meta.label, pk, stamp)
 
 
 def instance_etag(instance: models.Model) -> str:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.paginator import InvalidPage, Page
 from django.db import models
 from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import OrderBy
@@ -178,11 +179,22 @@ class PageNumberPagination(pagination.PageNumberPagination):
     def paginate_queryset(
         self, queryset: QuerySet[Any] | list[Any], request: Request, view: APIView | None = None
     ) -> list[Any]:
+        return list(self.page_of(queryset, request))
+
+    def page_of(self, queryset: QuerySet[Any] | list[Any], request: Request) -> Page:
+        """The requested page, its rows not read yet (DRF's paginate_queryset, without the final list())."""
         page = positive_int(request, self.page_query_param)
         if page is not None and page >= int("9" * MAX_DIGITS):
             raw = request.query_params[self.page_query_param]
             raise NotFound(f"page: Page {raw[:30]}{'...' if len(raw) > 30 else ''} does not exist.")
-        return super().paginate_queryset(queryset, request, view) or []  # type: ignore[arg-type]
+        self.request = request
+        paginator = self.django_paginator_class(queryset, self.get_page_size(request))
+        number = self.get_page_number(request, paginator)
+        try:
+            self.page = paginator.page(number)
+        except InvalidPage as exc:
+            raise NotFound(self.invalid_page_message.format(page_number=number, message=str(exc))) from None
+        return self.page
 
 
 class RecordPagination(PageNumberPagination):
@@ -203,9 +215,8 @@ class RecordPagination(PageNumberPagination):
         raw = request.query_params.get(CURSOR_PARAM)
         if raw is None:
             self.cursor_page = False
-            rows: list[dict[str, Any]] = shape.rows(self.paginate_queryset(queryset, request))
-            self.rows = rows
-            return rows
+            self.rows = shape.read(self.page_of(queryset, request).object_list)
+            return self.rows
         if self.page_query_param in request.query_params:
             raise ValidationError({CURSOR_PARAM: ["Give either cursor or page, not both."]})
         self.cursor_page = True
@@ -213,7 +224,7 @@ class RecordPagination(PageNumberPagination):
         values, backwards = decode_cursor(raw, ordering, terms, shape.model)
         walk = [term.reversed() for term in terms] if backwards else terms
         ordered = queryset.order_by(*(term.expression() for term in walk)).filter(keyset_after(walk, values))
-        rows = shape.rows(ordered[: size + 1])
+        rows = shape.read(ordered[: size + 1])
         more = len(rows) > size
         rows = rows[:size]
         if backwards:

@@ -1,0 +1,88 @@
+"""The read path's shapes write exactly what the serializers write, value for value.
+
+Lists and details are read into dicts by `RowShape` (cooperation/representations.py) rather than by
+the serializers, which stay the one description of a resource; so every shape is compared here with
+its serializer, rendered by DRF's own JSON renderer, over the article's records and over records
+made to reach the edge cases: timestamps without a fraction, dates without a period, negative and
+exponent-prone decimals, several related keys.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+from typing import Any
+
+import orjson
+import pytest
+from rest_framework.renderers import JSONRenderer
+
+from cooperation.etags import version_etag
+from cooperation.registry import RECORD_RESOURCES, RecordResource
+from cooperation.representations import dumps
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+RESOURCES = {resource.key: resource for resource in RECORD_RESOURCES}
+
+
+def as_serialized(resource: RecordResource, instance: Any) -> Any:
+    return orjson.loads(JSONRenderer().render(resource.serializer(instance).data))
+
+
+def as_read(resource: RecordResource, pk: int) -> Any:
+    rows = resource.shape.read(resource.model._default_manager.filter(pk=pk))
+    assert len(rows) == 1
+    return orjson.loads(dumps(rows[0]))
+
+
+def make_edge_records() -> None:
+    factories.TradeFigureFactory(value=Decimal("0.00"), change_pct=Decimal("-3.5"))
+    factories.TradeFigureFactory(
+        value=Decimal("1E+2"), period_start=datetime.date(2024, 3, 1), period_end=datetime.date(2024, 3, 31)
+    )
+    factories.InvestmentFactory(sectors=["energy", "agriculture", "mining"], period_start=None, period_end=None)
+    factories.InvestmentFactory(amount=Decimal("99999999999.99"))
+    factories.CulturalLandmarkFactory(established_on=None)
+    factories.ScholarshipProgramFactory(annual_grants=None)
+    factories.CulturalInitiativeFactory(countries=["KZ", "HU", "DE"])
+    whole_second = datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)
+    for resource in RECORD_RESOURCES:
+        first = resource.model._default_manager.order_by("-pk").values_list("pk", flat=True).first()
+        resource.model._default_manager.filter(pk=first).update(created_at=whole_second, updated_at=whole_second)
+
+
+@pytest.mark.parametrize("key", RESOURCES)
+def test_every_row_reads_as_its_serializer_writes_it(key: str) -> None:
+    make_edge_records()
+    resource = RESOURCES[key]
+    instances = list(resource.model._default_manager.all())
+    assert len(instances) >= 2
+    for instance in instances:
+        assert as_read(resource, instance.pk) == as_serialized(resource, instance)
+
+
+@pytest.mark.parametrize("key", RESOURCES)
+def test_a_page_reads_the_same_rows_as_one_by_one(key: str) -> None:
+    make_edge_records()
+    resource = RESOURCES[key]
+    page = orjson.loads(dumps(resource.shape.read(resource.model._default_manager.order_by("pk"))))
+    assert page == [as_read(resource, row["id"]) for row in page]
+
+
+def test_the_etag_is_the_same_from_a_row_and_from_the_instance() -> None:
+    """A detail read for JSON holds `updated_at` as text on SQLite, a write holds the timestamp."""
+    make_edge_records()
+    for resource in RECORD_RESOURCES:
+        for instance in resource.model._default_manager.all():
+            row = resource.shape.read(resource.model._default_manager.filter(pk=instance.pk))[0]
+            assert version_etag(resource.model, instance.pk, row["updated_at"]) == version_etag(
+                resource.model, instance.pk, instance.updated_at
+            )
+
+
+def test_an_empty_read_is_an_empty_list() -> None:
+    for resource in RECORD_RESOURCES:
+        assert resource.shape.read(resource.model._default_manager.none()) == []
+        assert resource.shape.read(resource.model._default_manager.filter(pk=-1)) == []
