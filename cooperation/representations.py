@@ -5,9 +5,9 @@ the serializer stays the one description of a resource (the schema and the write
 read pays only for a tuple per row. `tests/test_representations.py` proves that every shape renders
 exactly what its serializer renders.
 
-On SQLite, dates and timestamps are read as the text they are stored as: sqlite3 and Django would
-parse each into an object that orjson then writes back as the same text, 8 µs a row, more than the
-query itself. Django's converters still run for everything else (decimals, booleans).
+Rows come from the ORM's compiled query through the cursor, not through its row iterator: on SQLite,
+Django's converters make every timestamp timezone-aware only for orjson to write it back as UTC, and
+that cost more than the query itself. `json_converters` keeps every other converter of Django's.
 """
 
 from __future__ import annotations
@@ -15,19 +15,15 @@ from __future__ import annotations
 import datetime
 import decimal
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from django.core.exceptions import FieldDoesNotExist
 from django.db import connections, models
 from django.db.models import Aggregate, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Cast
 from django.db.models.sql.compiler import SQLCompiler
 from django.db.models.sql.constants import MULTI
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.functional import Promise
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
@@ -92,17 +88,6 @@ def model_field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
     return field
 
 
-def field_or_none(model: type[models.Model], name: str) -> Any:
-    try:
-        return model._meta.get_field(name)
-    except FieldDoesNotExist:
-        return None
-
-
-def text_alias(source: str) -> str:
-    return f"{source}__text"
-
-
 def split_keys(joined: str | None) -> list[str]:
     return sorted(joined.split(",")) if joined else []
 
@@ -112,16 +97,11 @@ def timestamp_text(value: datetime.datetime) -> str:
     return orjson.dumps(value, option=ORJSON_OPTIONS).decode()[1:-1]
 
 
-def sqlite_timestamp(value: str | None) -> str | None:
-    """SQLite's stored UTC text `2024-05-01 10:00:00[.123456]` as the API writes it: `...T...Z`."""
-    if value is None:
-        return None
-    if len(value) in (19, 26) and value[10] == " ":
-        return f"{value[:10]}T{value[11:]}Z"
-    parsed = parse_datetime(value)  # a form Django does not write; read it the way Django would
-    if parsed is None:
-        raise ValueError(f"Not a timestamp: {value!r}")
-    return timestamp_text(parsed if timezone.is_aware(parsed) else parsed.replace(tzinfo=datetime.UTC))
+def sqlite_timestamp(value: datetime.datetime | None) -> str | None:
+    """A timestamp as sqlite3 reads it (naive, in UTC: Django stores UTC) written as the API writes it."""
+    if value is None or value.tzinfo is not None:  # aware: a form Django does not store; written as any other
+        return None if value is None else timestamp_text(value)
+    return f"{value.isoformat()}Z"
 
 
 def convert_all(functions: Sequence[Callable[..., Any]], expression: Any, connection: Any, value: Any) -> Any:
@@ -130,13 +110,21 @@ def convert_all(functions: Sequence[Callable[..., Any]], expression: Any, connec
     return value
 
 
-def django_converters(compiler: SQLCompiler) -> list[tuple[int, Callable[[Any], Any]]]:
-    """Django's converters of the selected columns (decimals, booleans...); call after the query ran."""
+def json_converters(compiler: SQLCompiler) -> list[tuple[int, Callable[[Any], Any]]]:
+    """What turns each selected value into what orjson should write; call after the query ran.
+
+    Django's own converters (decimals, booleans...), but SQLite timestamps are written from the naive
+    UTC value sqlite3 hands over: Django would make each aware, then orjson write it back as UTC.
+    """
+    connection = compiler.connection
     expressions = [column for column, _, _ in compiler.select[: compiler.col_count]]
-    return [
-        (position, functools.partial(convert_all, functions, expression, compiler.connection))
-        for position, (functions, expression) in compiler.get_converters(expressions).items()
-    ]
+    converters: list[tuple[int, Callable[[Any], Any]]] = []
+    for position, (functions, expression) in compiler.get_converters(expressions).items():
+        if connection.vendor == "sqlite" and isinstance(expression.output_field, models.DateTimeField):
+            converters.append((position, sqlite_timestamp))
+        else:
+            converters.append((position, functools.partial(convert_all, functions, expression, connection)))
+    return converters
 
 
 def as_date(value: datetime.date | str) -> datetime.date:
@@ -168,8 +156,6 @@ class RowShape:
     columns: tuple[Column, ...]
     annotations: tuple[tuple[str, Subquery], ...]
     period_label: bool
-    temporal: tuple[str, ...]  # date and timestamp columns
-    timestamps: tuple[str, ...]  # the timestamp columns among them
 
     @classmethod
     def of(cls, serializer_class: type[serializers.ModelSerializer[Any]]) -> RowShape:
@@ -188,54 +174,108 @@ class RowShape:
                 columns.append(Column(name, model_field(model, name).attname))
             else:
                 columns.append(Column(name, name))
-        sources = dict.fromkeys(column.source for column in columns)
-        dates = [source for source in sources if isinstance(field_or_none(model, source), models.DateField)]
-        timestamps = [name for name in dates if isinstance(model._meta.get_field(name), models.DateTimeField)]
-        return cls(model, tuple(columns), tuple(annotations), has_label, tuple(dates), tuple(timestamps))
+        return cls(model, tuple(columns), tuple(annotations), has_label)
 
     @property
     def sources(self) -> list[str]:
         """The selected columns, each once (period_label only repeats period_start's place)."""
         return list(dict.fromkeys(column.source for column in self.columns))
 
-    def read_as_text(self, alias: str) -> tuple[str, ...]:
-        """The date and timestamp columns that `select()` reads as their stored text on this database."""
-        return self.temporal if connections[alias].vendor == "sqlite" else ()
-
     def select(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         """The queryset reduced to this shape's columns, as tuples."""
-        as_text = self.read_as_text(queryset.db)
-        casts = {text_alias(source): Cast(source, models.TextField()) for source in as_text}
-        names = [text_alias(source) if source in as_text else source for source in self.sources]
-        return queryset.annotate(**dict(self.annotations), **casts).values_list(*names)
+        return queryset.annotate(**dict(self.annotations)).values_list(*self.sources)
 
     def read(self, queryset: QuerySet[Any]) -> list[dict[str, Any]]:
         """Dicts ready for orjson, in the serializer's field order, in one query."""
         selected = self.select(queryset) if queryset._fields is None else queryset  # type: ignore[attr-defined]
         compiler = selected.query.get_compiler(selected.db)
         tuples = [values for chunk in compiler.execute_sql(MULTI) for values in chunk]
-        if not tuples:
-            return []
-        as_text = self.read_as_text(selected.db)
+        return self.reader(selected, compiler).rows(tuples) if tuples else []
+
+    def reader(self, selected: QuerySet[Any], compiler: SQLCompiler) -> RowReader:
+        """How to turn the tuples of `selected` (a `select()`, compiled by `compiler`) into dicts."""
         selected_names = list(selected.query.selected or ())  # values_list's names, in the order selected
-        places = [
-            selected_names.index(text_alias(column.source) if column.source in as_text else column.source)
-            for column in self.columns
-        ]
-        names = [column.name for column in self.columns]
-        converters = django_converters(compiler)
-        column_converters = [(column.name, column.convert) for column in self.columns if column.convert]
-        column_converters += [(name, sqlite_timestamp) for name in self.timestamps if name in as_text]
+        return RowReader(
+            names=tuple(column.name for column in self.columns),
+            places=tuple(selected_names.index(column.source) for column in self.columns),
+            converters=tuple(json_converters(compiler)),
+            column_converters=tuple((column.name, column.convert) for column in self.columns if column.convert),
+            period_label=self.period_label,
+        )
+
+
+@dataclass(frozen=True)
+class RowReader:
+    """Turns the tuples of one compiled select into a shape's dicts."""
+
+    names: tuple[str, ...]
+    places: tuple[int, ...]
+    converters: tuple[tuple[int, Callable[[Any], Any]], ...]
+    column_converters: tuple[tuple[str, Callable[[Any], Any]], ...]
+    period_label: bool
+
+    def rows(self, tuples: Iterable[Sequence[Any]]) -> list[dict[str, Any]]:
         rows = []
         for values in tuples:
-            if converters:
+            if self.converters:
                 values = list(values)
-                for position, convert in converters:
+                for position, convert in self.converters:
                     values[position] = convert(values[position])
-            row = dict(zip(names, [values[place] for place in places], strict=True))
+            row = dict(zip(self.names, [values[place] for place in self.places], strict=True))
             if self.period_label:
                 row["period_label"] = label(row["period_start"], row["period_end"])
-            for name, convert in column_converters:
+            for name, convert in self.column_converters:
                 row[name] = convert(row[name])
             rows.append(row)
         return rows
+
+
+# A key no row has, standing for the key of the request while a statement is compiled.
+PLACEHOLDER_KEYS: dict[type, Any] = {int: -7_294_618_352_901, str: "\x00placeholder-key\x00"}
+
+
+@dataclass(frozen=True)
+class KeyedStatement:
+    """A read of one row by primary key, compiled once and run with each request's key.
+
+    A detail or a conditional GET then pays for no query building: Django compiles the same SQL
+    for every key, and compiling it cost more than running it.
+    """
+
+    sql: str
+    params: tuple[Any, ...]
+    key_param: int
+    converters: tuple[tuple[int, Callable[[Any], Any]], ...]
+    reader: RowReader | None
+
+    @classmethod
+    def compile(
+        cls, by_key: Callable[[Any], QuerySet[Any]], key_type: type, shape: RowShape | None = None
+    ) -> KeyedStatement:
+        """`by_key(key)` is the read's queryset for one key: a `shape.select()` or a `values_list()`."""
+        placeholder = PLACEHOLDER_KEYS[key_type]
+        selected = by_key(placeholder)
+        compiler = selected.query.get_compiler(selected.db)
+        sql, params = compiler.as_sql()
+        slots = [index for index, param in enumerate(params) if param == placeholder]
+        if len(slots) != 1:
+            raise ValueError(f"The key must be the statement's one parameter equal to it; found {len(slots)}")
+        reader = shape.reader(selected, compiler) if shape else None
+        return cls(sql, tuple(params), slots[0], () if reader else tuple(json_converters(compiler)), reader)
+
+    def fetch(self, key: Any, using: str) -> list[Any]:
+        """The row for `key` (none or one): a dict with a shape, else its values, converted for JSON."""
+        params = list(self.params)
+        params[self.key_param] = key
+        with connections[using].cursor() as cursor:
+            cursor.execute(self.sql, params)
+            found = cursor.fetchall()
+        if self.reader:
+            return self.reader.rows(found)
+        return [self.converted(values) for values in found]
+
+    def converted(self, values: Sequence[Any]) -> list[Any]:
+        converted = list(values)
+        for position, convert in self.converters:
+            converted[position] = convert(converted[position])
+        return converted

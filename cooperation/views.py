@@ -6,8 +6,7 @@ import functools
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Model, QuerySet
-from django.http import HttpRequest, HttpResponseNotModified
+from django.db.models import QuerySet
 from django.http.response import HttpResponseBase
 from django.urls import reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -20,6 +19,7 @@ from rest_framework.serializers import BaseSerializer
 from rest_framework.utils.urls import replace_query_param
 
 from cooperation import filters, response_cache, serializers
+from cooperation.conditional import CACHE_CONTROL, key_type
 from cooperation.etags import digest_etag, has_version, instance_etag, not_modified, require_current, version_etag
 from cooperation.history import record_versions
 from cooperation.models import (
@@ -34,7 +34,7 @@ from cooperation.models import (
 from cooperation.pagination import MAX_DIGITS, PageNumberPagination, RecordPagination
 from cooperation.profiles import countries_by_code, pair_profile, partner_summaries
 from cooperation.registry import RECORD_RESOURCES
-from cooperation.representations import RowShape
+from cooperation.representations import KeyedStatement, RowShape
 
 COUNTRY_CODE = "[A-Za-z]{2}"
 # The pair profile's latest records per resource.
@@ -50,31 +50,15 @@ def lookup_value(raw: str) -> str:
     return raw
 
 
-CACHE_CONTROL = "public, no-cache"
+@functools.cache
+def detail_statement(view_class: type[ReadViewSet], alias: str) -> KeyedStatement:
+    """One row of a view's shape by key, compiled once per database: what a detail reads."""
+    shape = view_class.shape
 
+    def by_key(key: Any) -> QuerySet[Any]:
+        return shape.select(view_class().read_queryset().using(alias).filter(pk=key))
 
-def answer_not_modified_first(view: Any, model: type[Model]) -> Any:
-    """Wrap a detail view so that a matching If-None-Match is answered before DRF runs at all.
-
-    A 304 reveals nothing a read would not (reads are public), so it needs no authentication, and it
-    costs one indexed lookup of `updated_at`: less than the throttle's own bookkeeping would. Anything
-    else (no header, a stale tag, a bad id) goes on to the view, which answers it in full.
-    """
-
-    @functools.wraps(view)
-    def conditional_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        header = request.headers.get("If-None-Match")
-        raw = str(kwargs.get("pk", ""))
-        if header and request.method in ("GET", "HEAD") and raw.isascii() and raw.isdigit() and len(raw) <= 18:
-            found = list(model._default_manager.filter(pk=int(raw)).values_list("updated_at", flat=True)[:1])
-            if found and not_modified(header, etag := version_etag(model, int(raw), found[0])):
-                response = HttpResponseNotModified()
-                response["ETag"] = etag
-                response["Cache-Control"] = CACHE_CONTROL
-                return response
-        return view(request, *args, **kwargs)
-
-    return conditional_view
+    return KeyedStatement.compile(by_key, key_type(shape.model), shape)
 
 
 class ReadViewSet(viewsets.GenericViewSet[Any]):
@@ -96,10 +80,11 @@ class ReadViewSet(viewsets.GenericViewSet[Any]):
     def as_view(cls, actions: Any = None, **initkwargs: Any) -> Any:
         view = super().as_view(actions, **initkwargs)
         if actions and actions.get("get") == "retrieve" and has_version(cls.shape.model):
-            return answer_not_modified_first(view, cls.shape.model)
+            vars(view)["versioned_model"] = cls.shape.model  # conditional.NotModifiedMiddleware answers its 304s
         return view
 
     def read_queryset(self) -> QuerySet[Any]:
+        """What lists and details read from; the same for every request (details compile it once)."""
         return self.shape.model._default_manager.all()
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
@@ -131,20 +116,13 @@ class ReadViewSet(viewsets.GenericViewSet[Any]):
         model = self.shape.model
         raw = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
         pk = self.lookup_key(raw)
-        queryset = self.read_queryset().filter(pk=pk)
         conditional = request.headers.get("If-None-Match")
-        if conditional and has_version(model):
-            found = list(queryset.values_list("updated_at", flat=True)[:1])
-            if not found:
-                raise self.not_found(raw)
-            etag = version_etag(model, pk, found[0])
-            if not_modified(conditional, etag):
-                return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
         cached = response_cache.slot(request)
         response = cached.hit()
         if response is None:
             with cached.reading():
-                rows = self.shape.read(queryset)
+                alias = self.read_queryset().db  # the primary right after a write: reading() routes it
+                rows = detail_statement(type(self), alias).fetch(pk, alias)
             if not rows:
                 raise self.not_found(raw)
             row = rows[0]

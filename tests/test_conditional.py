@@ -6,8 +6,12 @@ import re
 from http import HTTPStatus
 
 import pytest
+from django.contrib.sessions.middleware import SessionMiddleware
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from cooperation.views import ReadViewSet
 from tests.helpers import FACTORIES, assert_error_shape, detail_url, make_user, token_client, writable
 
 STRONG_ETAG = re.compile(r'^"[^"]+"$')
@@ -84,6 +88,44 @@ def test_if_none_match_with_the_current_etag_is_a_304(api_client, db, basename):
     assert response.status_code == HTTPStatus.NOT_MODIFIED
     assert not response.content
     assert response["ETag"] == etag
+
+
+@pytest.mark.parametrize("basename", FACTORIES)
+def test_a_matching_conditional_get_is_answered_before_any_view_or_session(api_client, db, basename, monkeypatch):
+    """NotModifiedMiddleware answers from one indexed read of `updated_at`; the view never runs."""
+    _, url = fresh(basename)
+    etag = api_client.get(url)["ETag"]
+
+    def no_view(*args, **kwargs):
+        raise AssertionError("the view ran for a matching If-None-Match")
+
+    monkeypatch.setattr(ReadViewSet, "retrieve", no_view)
+    monkeypatch.setattr(SessionMiddleware, "process_request", no_view)
+    with CaptureQueriesContext(connection) as queries:
+        get = api_client.get(url, HTTP_IF_NONE_MATCH=f'"other", {etag}')
+        head = api_client.head(url, HTTP_IF_NONE_MATCH=etag)
+
+    assert (get.status_code, head.status_code) == (HTTPStatus.NOT_MODIFIED, HTTPStatus.NOT_MODIFIED)
+    assert get["ETag"] == etag
+    assert get["Cache-Control"] == "public, no-cache"
+    selected = [query["sql"].split(" FROM ")[0] for query in queries.captured_queries]
+    assert len(selected) == 2
+    assert all("updated_at" in columns and "," not in columns for columns in selected)
+
+
+@pytest.mark.parametrize("header", ['"stale"', "W/", "", "*x", '"' + "9" * 5000 + '"'])
+def test_a_conditional_get_that_does_not_match_gets_the_whole_record(api_client, db, header):
+    record, url = fresh("trade-figure")
+
+    response = api_client.get(url, HTTP_IF_NONE_MATCH=header)
+
+    assert response.status_code == HTTPStatus.OK
+    assert response.json()["id"] == record.pk
+
+
+@pytest.mark.parametrize("path", ["/api/v1/trade-figures/99999999/", "/api/v1/trade-figures/x/", "/api/v1/nowhere/1/"])
+def test_a_conditional_get_of_nothing_is_still_a_404(api_client, db, path):
+    assert api_client.get(path, HTTP_IF_NONE_MATCH="*").status_code == HTTPStatus.NOT_FOUND
 
 
 def test_if_none_match_on_a_country_is_a_304(api_client, db):
