@@ -51,6 +51,15 @@ def lookup_value(raw: str) -> str:
 
 
 @functools.cache
+def selected_rows(view_class: type[ReadViewSet]) -> QuerySet[Any]:
+    """A view's rows as its shape selects them, built once: each list clones it, then filters and pages.
+
+    Resolving the shape's fifteen-odd columns and its subqueries cost a list more than its filters.
+    """
+    return view_class.shape.select(view_class().read_queryset())
+
+
+@functools.cache
 def detail_statement(view_class: type[ReadViewSet], alias: str) -> KeyedStatement:
     """One row of a view's shape by key, compiled once per database: what a detail reads."""
     shape = view_class.shape
@@ -98,12 +107,12 @@ class ReadViewSet(viewsets.GenericViewSet[Any]):
         if (hit := cached.hit()) is not None:
             return hit
         with cached.reading():
-            queryset = self.filter_queryset(self.read_queryset())
+            queryset = self.filter_queryset(selected_rows(type(self)).all())
             ordering = filters.StrictOrderingFilter()
             terms = ordering.terms(request, queryset, self)
             paginator: RecordPagination = self.paginator  # type: ignore[assignment]
             rows = paginator.paginate_rows(
-                self.shape.select(queryset),
+                queryset,
                 request,
                 terms,
                 request.query_params.get(ordering.ordering_param, ""),
