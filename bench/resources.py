@@ -178,7 +178,8 @@ RESOURCES: tuple[Resource, ...] = (
 BY_PATH = {resource.path: resource for resource in RESOURCES}
 
 COUNTRY_FIELDS = ("code", "alpha3", "numeric", "name", "official_name")
-SOURCE_FIELDS = ("id", "title", "publisher", "url", "published_on", "language", "text", "created_at", "updated_at")
+# The pair profile cites its sources without their text (SourceSummarySerializer).
+SOURCE_FIELDS = ("id", "title", "publisher", "url", "published_on", "language")
 PAGE_SIZE = 50
 RECENT = 10
 

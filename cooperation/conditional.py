@@ -19,7 +19,7 @@ from django.urls import Resolver404, resolve
 
 from cooperation.etags import not_modified, version_etag
 from cooperation.pagination import MAX_DIGITS
-from cooperation.representations import KeyedStatement
+from cooperation.representations import Statement
 
 # Public data that changes: shared caches may keep it, and must ask (If-None-Match) before reuse.
 CACHE_CONTROL = "public, no-cache"
@@ -30,13 +30,13 @@ def key_type(model: type[Model]) -> type:
 
 
 @functools.cache
-def version_statement(model: type[Model], alias: str) -> KeyedStatement:
+def version_statement(model: type[Model], alias: str) -> Statement:
     """`updated_at` of one row by key, compiled once per database: what a conditional GET reads."""
 
     def by_key(key: Any) -> QuerySet[Any]:
         return model._default_manager.using(alias).filter(pk=key).values_list("updated_at")
 
-    return KeyedStatement.compile(by_key, key_type(model))
+    return Statement.compile(by_key, (key_type(model),))
 
 
 def current_etag(model: type[Model], raw_key: str) -> str | None:
@@ -45,7 +45,7 @@ def current_etag(model: type[Model], raw_key: str) -> str | None:
     if not (raw_key.isascii() and raw_key.isdigit() and len(raw_key) <= MAX_DIGITS):
         return None
     alias = model._default_manager.db
-    found = version_statement(model, alias).fetch(int(raw_key), alias)
+    found = version_statement(model, alias).fetch([int(raw_key)], alias)
     return version_etag(model, int(raw_key), found[0][0]) if found else None
 
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
+from django.db.models import F, Func, QuerySet
+
 from cooperation.models import Country, Source
-from cooperation.registry import RECORD_RESOURCES
-from cooperation.representations import RowShape
-from cooperation.serializers import CountrySerializer, SourceSerializer
+from cooperation.registry import RECORD_RESOURCES, RecordResource
+from cooperation.representations import RowShape, Statement
+from cooperation.serializers import CountrySerializer, SourceSummarySerializer
 
 COUNTRY_SHAPE = RowShape.of(CountrySerializer)
-SOURCE_SHAPE = RowShape.of(SourceSerializer)
+SOURCE_SHAPE = RowShape.of(SourceSummarySerializer)
 
 
 def partner_summaries(code: str) -> list[dict[str, Any]]:
@@ -28,20 +31,45 @@ def pair_profile(country: dict[str, Any], partner: dict[str, Any], recent: int) 
 
     Two indexed queries per resource: the count reads only the pair's index entries, and the latest
     records are the end of the same index. (A window count in the records' query would make the
-    database build every matching row in full before the limit.)
+    database build every matching row in full before the limit.) Both are compiled once.
     """
     profile: dict[str, Any] = {"country": country, "partner": partner}
+    codes = sorted((country["code"], partner["code"]))  # as the statements' placeholders sort
     cited: set[int] = set()
+    alias = Source.objects.db
     for resource in RECORD_RESOURCES:
-        matching = resource.model.objects.for_pair(country["code"], partner["code"])  # type: ignore[attr-defined]
-        latest = matching.order_by(*(term.expression() for term in resource.recent))
-        records = resource.shape.read(latest[:recent]) if recent else []
+        records = latest_statement(resource, recent, alias).fetch(codes, alias) if recent else []
         cited.update(record["source"] for record in records)
-        profile[resource.key] = {"count": matching.count(), "recent": records}
-    profile["sources"] = SOURCE_SHAPE.read(Source.objects.filter(pk__in=cited))
+        [[count]] = count_statement(resource, alias).fetch(codes, alias)
+        profile[resource.key] = {"count": count, "recent": records}
+    profile["sources"] = SOURCE_SHAPE.read(SOURCE_SHAPE.all_rows().filter(pk__in=cited))
     return profile
+
+
+@functools.cache
+def count_statement(resource: RecordResource, alias: str) -> Statement:
+    """How many records the pair has: `COUNT` as a plain column, so that it compiles to a statement."""
+
+    def build(first: str, second: str) -> QuerySet[Any]:
+        records: Any = resource.model._default_manager.using(alias)  # a RecordQuerySet
+        matching = records.for_pair(first, second)
+        return matching.order_by().annotate(records=Func(F("pk"), function="COUNT")).values_list("records")
+
+    return Statement.compile(build, (str, str))
+
+
+@functools.cache
+def latest_statement(resource: RecordResource, recent: int, alias: str) -> Statement:
+    """The pair's `recent` latest records (one statement per size asked for: at most MAX_RECENT + 1)."""
+
+    def build(first: str, second: str) -> QuerySet[Any]:
+        rows: Any = resource.shape.all_rows().using(alias)  # a RecordQuerySet
+        matching = rows.for_pair(first, second)
+        return matching.order_by(*(term.expression() for term in resource.recent))[:recent]
+
+    return Statement.compile(build, (str, str), resource.shape)
 
 
 def countries_by_code(*codes: str) -> dict[str, dict[str, Any]]:
     """The countries' representations, in one query."""
-    return {row["code"]: row for row in COUNTRY_SHAPE.read(Country.objects.filter(code__in=codes))}
+    return {row["code"]: row for row in COUNTRY_SHAPE.read(COUNTRY_SHAPE.all_rows().filter(code__in=codes))}

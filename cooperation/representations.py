@@ -185,6 +185,17 @@ class RowShape:
         """The queryset reduced to this shape's columns, as tuples."""
         return queryset.annotate(**dict(self.annotations)).values_list(*self.sources)
 
+    @functools.cached_property
+    def selected_all(self) -> QuerySet[Any]:
+        return self.select(self.model._default_manager.all())
+
+    def all_rows(self) -> QuerySet[Any]:
+        """Every row as `select()` shapes it, to filter, order and slice: built once, cloned for each read.
+
+        Resolving fifteen-odd columns and a subquery cost a read more than its filters and its query.
+        """
+        return self.selected_all.all()
+
     def read(self, queryset: QuerySet[Any]) -> list[dict[str, Any]]:
         """Dicts ready for orjson, in the serializer's field order, in one query."""
         selected = self.select(queryset) if queryset._fields is None else queryset  # type: ignore[attr-defined]
@@ -230,49 +241,72 @@ class RowReader:
         return rows
 
 
-# A key no row has, standing for the key of the request while a statement is compiled.
-PLACEHOLDER_KEYS: dict[type, Any] = {int: -7_294_618_352_901, str: "\x00placeholder-key\x00"}
+def placeholder(key_type: type, index: int) -> Any:
+    """A key no row has, standing for a read's `index`-th key while its statement is compiled.
+
+    String placeholders sort in the order of their index: give keys that a query sorts (the two
+    codes of a pair key) in sorted order.
+    """
+    return -7_294_618_352_900 - index if key_type is int else f"\x00key{index}\x00"
+
+
+def holds(param: Any, stand_in: Any) -> bool:
+    return bool(param == stand_in or (isinstance(param, str) and isinstance(stand_in, str) and stand_in in param))
 
 
 @dataclass(frozen=True)
-class KeyedStatement:
-    """A read of one row by primary key, compiled once and run with each request's key.
+class Statement:
+    """A read compiled once, then run with each request's keys.
 
-    A detail or a conditional GET then pays for no query building: Django compiles the same SQL
-    for every key, and compiling it cost more than running it.
+    Django compiles the same SQL whatever the keys, and compiling cost a detail, a 304 or a pair
+    profile more than running it. The read's queryset is built once with placeholders for its keys;
+    each run puts the request's keys where the placeholders went, within string parameters too (a
+    pair key joins two codes).
     """
 
     sql: str
     params: tuple[Any, ...]
-    key_param: int
+    placeholders: tuple[Any, ...]
+    keyed: tuple[int, ...]  # the parameters that hold a placeholder
     converters: tuple[tuple[int, Callable[[Any], Any]], ...]
     reader: RowReader | None
 
     @classmethod
     def compile(
-        cls, by_key: Callable[[Any], QuerySet[Any]], key_type: type, shape: RowShape | None = None
-    ) -> KeyedStatement:
-        """`by_key(key)` is the read's queryset for one key: a `shape.select()` or a `values_list()`."""
-        placeholder = PLACEHOLDER_KEYS[key_type]
-        selected = by_key(placeholder)
+        cls, build: Callable[..., QuerySet[Any]], key_types: tuple[type, ...], shape: RowShape | None = None
+    ) -> Statement:
+        """`build(*keys)` is the read's queryset: a `shape.select()` (then rows are dicts) or a `values_list()`."""
+        placeholders = tuple(placeholder(key_type, index) for index, key_type in enumerate(key_types))
+        selected = build(*placeholders)
         compiler = selected.query.get_compiler(selected.db)
         sql, params = compiler.as_sql()
-        slots = [index for index, param in enumerate(params) if param == placeholder]
-        if len(slots) != 1:
-            raise ValueError(f"The key must be the statement's one parameter equal to it; found {len(slots)}")
+        keyed = tuple(index for index, param in enumerate(params) if any(holds(param, p) for p in placeholders))
+        if any(not any(holds(params[index], p) for index in keyed) for p in placeholders):
+            raise ValueError(f"Every key must reach the statement's parameters: {params!r}")
         reader = shape.reader(selected, compiler) if shape else None
-        return cls(sql, tuple(params), slots[0], () if reader else tuple(json_converters(compiler)), reader)
+        converters = () if reader else tuple(json_converters(compiler))
+        return cls(sql, tuple(params), placeholders, keyed, converters, reader)
 
-    def fetch(self, key: Any, using: str) -> list[Any]:
-        """The row for `key` (none or one): a dict with a shape, else its values, converted for JSON."""
+    def fetch(self, keys: Sequence[Any], using: str) -> list[Any]:
+        """The rows for these keys: dicts with a shape, else lists of values, converted for JSON."""
         params = list(self.params)
-        params[self.key_param] = key
+        for index in self.keyed:
+            params[index] = self.with_keys(params[index], keys)
         with connections[using].cursor() as cursor:
             cursor.execute(self.sql, params)
             found = cursor.fetchall()
         if self.reader:
             return self.reader.rows(found)
         return [self.converted(values) for values in found]
+
+    def with_keys(self, param: Any, keys: Sequence[Any]) -> Any:
+        for stand_in, key in zip(self.placeholders, keys, strict=True):
+            if param == stand_in:
+                return key
+        for stand_in, key in zip(self.placeholders, keys, strict=True):
+            if isinstance(stand_in, str):
+                param = param.replace(stand_in, key)
+        return param
 
     def converted(self, values: Sequence[Any]) -> list[Any]:
         converted = list(values)

@@ -277,6 +277,15 @@ class SourceSerializer(KnownFieldsMixin, serializers.ModelSerializer[Source]):
         return validate_with_model(self, attrs)
 
 
+class SourceSummarySerializer(serializers.ModelSerializer[Source]):
+    """A source as the pair profile cites it: what it is and where it was published, not its text."""
+
+    class Meta:
+        model = Source
+        fields = ["id", "title", "publisher", "url", "published_on", "language"]
+        read_only_fields = fields
+
+
 def validate_with_model(serializer: serializers.ModelSerializer[Any], attrs: dict[str, Any]) -> dict[str, Any]:
     """Run the model's own `clean()` on the instance as it would be saved."""
     model: type[models.Model] = serializer.Meta.model
@@ -505,7 +514,11 @@ class PairProfileSerializer(serializers.Serializer[dict[str, Any]]):
     cultural_initiatives = pair_resource_serializer(
         "PairCulturalInitiatives", CulturalInitiativeSerializer, "Initiatives"
     )()
-    sources = SourceSerializer(many=True, help_text="The sources that the returned records cite.")
+    sources = SourceSummarySerializer(
+        many=True,
+        help_text="The sources that the returned records cite, without their text: each is read in full at "
+        "/api/v1/sources/{id}/.",
+    )
 
 
 class VersionSerializer(serializers.Serializer[Any]):

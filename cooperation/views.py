@@ -34,7 +34,7 @@ from cooperation.models import (
 from cooperation.pagination import MAX_DIGITS, PageNumberPagination, RecordPagination
 from cooperation.profiles import countries_by_code, pair_profile, partner_summaries
 from cooperation.registry import RECORD_RESOURCES
-from cooperation.representations import KeyedStatement, RowShape
+from cooperation.representations import RowShape, Statement
 
 COUNTRY_CODE = "[A-Za-z]{2}"
 # The pair profile's latest records per resource.
@@ -51,23 +51,14 @@ def lookup_value(raw: str) -> str:
 
 
 @functools.cache
-def selected_rows(view_class: type[ReadViewSet]) -> QuerySet[Any]:
-    """A view's rows as its shape selects them, built once: each list clones it, then filters and pages.
-
-    Resolving the shape's fifteen-odd columns and its subqueries cost a list more than its filters.
-    """
-    return view_class.shape.select(view_class().read_queryset())
-
-
-@functools.cache
-def detail_statement(view_class: type[ReadViewSet], alias: str) -> KeyedStatement:
+def detail_statement(view_class: type[ReadViewSet], alias: str) -> Statement:
     """One row of a view's shape by key, compiled once per database: what a detail reads."""
     shape = view_class.shape
 
     def by_key(key: Any) -> QuerySet[Any]:
-        return shape.select(view_class().read_queryset().using(alias).filter(pk=key))
+        return view_class().read_queryset().using(alias).filter(pk=key)
 
-    return KeyedStatement.compile(by_key, key_type(shape.model), shape)
+    return Statement.compile(by_key, (key_type(shape.model),), shape)
 
 
 class ReadViewSet(viewsets.GenericViewSet[Any]):
@@ -93,8 +84,8 @@ class ReadViewSet(viewsets.GenericViewSet[Any]):
         return view
 
     def read_queryset(self) -> QuerySet[Any]:
-        """What lists and details read from; the same for every request (details compile it once)."""
-        return self.shape.model._default_manager.all()
+        """The rows lists and details read, as the shape selects them; the same for every request."""
+        return self.shape.all_rows()
 
     def finalize_response(self, request: Request, response: Any, *args: Any, **kwargs: Any) -> Any:
         # Public data that changes: shared caches may keep it, and must ask (If-None-Match) before reuse.
@@ -107,7 +98,7 @@ class ReadViewSet(viewsets.GenericViewSet[Any]):
         if (hit := cached.hit()) is not None:
             return hit
         with cached.reading():
-            queryset = self.filter_queryset(selected_rows(type(self)).all())
+            queryset = self.filter_queryset(self.read_queryset())
             ordering = filters.StrictOrderingFilter()
             terms = ordering.terms(request, queryset, self)
             paginator: RecordPagination = self.paginator  # type: ignore[assignment]
@@ -131,7 +122,7 @@ class ReadViewSet(viewsets.GenericViewSet[Any]):
         if response is None:
             with cached.reading():
                 alias = self.read_queryset().db  # the primary right after a write: reading() routes it
-                rows = detail_statement(type(self), alias).fetch(pk, alias)
+                rows = detail_statement(type(self), alias).fetch([pk], alias)
             if not rows:
                 raise self.not_found(raw)
             row = rows[0]
