@@ -216,7 +216,7 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     # The project's licence and who answers for the API (issue 9: the schema must say it).
     "LICENSE": {"name": "MIT", "url": "https://opensource.org/license/mit"},
-    "CONTACT": {"name": "Cooperation records API maintainers", "url": "/"},
+    "CONTACT": {"name": "Cooperation records API maintainers"},
     # One tag per resource (drf-spectacular names them after the path), each said once here.
     "TAGS": [
         {"name": "api", "description": "The API root: a link to every resource, the docs and the admin."},
