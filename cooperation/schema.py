@@ -51,7 +51,7 @@ PRECONDITION_FAILED = {
     "content": {"application/json": {"schema": ERROR_REFERENCE}},
 }
 RETRY_AFTER_HEADER = {
-    "description": "Seconds to wait before the next request will be counted again.",
+    "description": "Seconds until the rate's current window ends: retry after them.",
     "required": True,
     "schema": {"type": "integer", "minimum": 1},
 }
@@ -67,7 +67,9 @@ RESOURCE_ACTION_SUMMARIES = {
 
 
 def cache_control_header() -> dict[str, Any]:
-    from cooperation.views import CACHE_CONTROL  # imported late: views import this module's schema class
+    # Imported late: loading cooperation.views loads this module (its extend_schema decorators ask DRF for
+    # the schema class), so importing the views at the top would be a cycle.
+    from cooperation.views import CACHE_CONTROL
 
     return {
         "description": "Shared caches may keep the answer, but must revalidate it (If-None-Match) before reuse.",
