@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 WORKERS ?= 2
 
-.PHONY: run serve test install install-dev migrate seed schema lint typecheck clean backup restore sdk soak fuzz bench
+.PHONY: run serve test install install-dev migrate seed schema lint lint-schema typecheck clean backup restore sdk soak fuzz bench require-node require-chromium
 
 run: install migrate seed ## Serve the API at http://127.0.0.1:$(PORT)/ with gunicorn (DEBUG off, static files by WhiteNoise)
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
@@ -16,7 +16,7 @@ serve: install migrate ## Production server: gunicorn with DJANGO_ENV=production
 	DJANGO_ENV=production $(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	DJANGO_ENV=production $(BIN)/gunicorn config.wsgi --bind 127.0.0.1:$(PORT) --workers $(WORKERS) --access-logfile -
 
-test: install-dev node_modules lint typecheck ## Lint, type-check, check migrations, then run the whole suite
+test: require-node require-chromium install-dev node_modules lint typecheck lint-schema ## Lint code and schema, type-check, check migrations, then run the whole suite
 	$(BIN)/python manage.py check --fail-level WARNING
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest --numprocesses auto
@@ -30,6 +30,11 @@ lint: install-dev
 
 typecheck: install-dev
 	$(BIN)/mypy .
+
+# Both fail on any warning; the rules they leave out are named, with the reason, in .spectral.yaml and redocly.yaml.
+lint-schema: node_modules ## Lint openapi.yaml with Spectral (spectral:oas) and Redocly (recommended, strict)
+	node_modules/.bin/spectral lint openapi.yaml --ruleset .spectral.yaml --fail-severity=warn
+	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true node_modules/.bin/redocly lint openapi.yaml --config redocly.yaml
 
 schema: install-dev ## Regenerate the committed openapi.yaml
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file openapi.yaml
@@ -76,9 +81,22 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.installed-run
 
-# openapi-typescript and typescript, pinned by package-lock.json (used by `make sdk` and tests/test_sdk.py).
-node_modules: package.json package-lock.json
-	npm ci --no-audit --no-fund
+# What `make test` needs besides Python: Node.js with npm for the pinned npm tools, and Debian's Chromium for the
+# browser tests. Each is installed from Debian where it is missing and that is possible (as root, with apt-get);
+# otherwise make stops here, saying what to install. With DRY_RUN=1 they only say what they would install.
+require-node:
+	@scripts/require-system-tool.sh node nodejs
+	@scripts/require-system-tool.sh npm npm
+	@! command -v node >/dev/null || node -e 'const [major, minor] = process.versions.node.split(".").map(Number); process.exit(major > 18 || (major === 18 && minor >= 18) ? 0 : 1)' \
+		|| { echo "error: the npm tools need Node.js 18.18 or newer, not $$(node --version): install a newer Node.js." >&2; exit 1; }
+
+require-chromium:
+	@scripts/require-system-tool.sh /usr/bin/chromium chromium
+
+# openapi-typescript, typescript and the OpenAPI linters (Spectral, Redocly), pinned by package-lock.json (used by
+# `make sdk`, `make lint-schema` and tests/test_sdk.py). Spectral's usage report is off (scarfSettings in package.json).
+node_modules: package.json package-lock.json | require-node
+	SCARF_ANALYTICS=false npm ci --no-audit --no-fund
 	touch $@
 
 clean:

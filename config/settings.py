@@ -216,6 +216,20 @@ SPECTACULAR_SETTINGS = {
         "the verbatim sentence of the source that states it."
     ),
     "VERSION": "1.0.0",
+    # The project's licence and who answers for the API (issue 9: the schema must say it).
+    "LICENSE": {"name": "MIT", "url": "https://opensource.org/license/mit"},
+    "CONTACT": {"name": "Cooperation records API maintainers"},
+    # One tag per resource (drf-spectacular names them after the path), each said once here.
+    "TAGS": [
+        {"name": "api", "description": "The API root: a link to every resource, the docs and the admin."},
+        {"name": "countries", "description": "ISO 3166-1 countries, their partners, and what two countries share."},
+        {"name": "sources", "description": "Published texts that records cite, with their full text."},
+        {"name": "trade-figures", "description": "Bilateral trade between two countries in one period."},
+        {"name": "investments", "description": "Capital from an investor country into a recipient country."},
+        {"name": "cultural-landmarks", "description": "Places and objects in one country that honour another."},
+        {"name": "scholarship-programs", "description": "Grants a sponsor country gives students of another."},
+        {"name": "cultural-initiatives", "description": "Joint bodies and programmes of two or more countries."},
+    ],
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
     "COMPONENT_SPLIT_REQUEST": True,
@@ -238,6 +252,7 @@ SPECTACULAR_SETTINGS = {
         "cooperation.schema.name_parameter_enums",
         "cooperation.schema.require_response_properties",
         "cooperation.schema.document_error_responses",
+        "cooperation.schema.document_rate_limits",
         "cooperation.schema.document_strict_request_bodies",
     ],
 }

@@ -1,7 +1,13 @@
-"""The OpenAPI schema's customisations: public reads, and the one error shape on every operation."""
+"""The OpenAPI schema's customisations: what the server does beyond the serializers, said where clients can see it.
+
+Reads are public and take a token when given one; detail reads carry an ETag and answer If-None-Match with
+304; writes by id honour If-Match with 412; every operation can answer 429 with Retry-After; and every error
+has the one error shape.
+"""
 
 from __future__ import annotations
 
+from copy import deepcopy
 from typing import Any
 
 from drf_spectacular import openapi
@@ -9,16 +15,122 @@ from drf_spectacular.contrib.django_filters import DjangoFilterExtension as Base
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework.permissions import SAFE_METHODS
 
+ERROR_REFERENCE = {"$ref": "#/components/schemas/Error"}
+
+ETAG_HEADER = {
+    "description": (
+        "Strong entity tag of the current version (RFC 9110). Send it back in If-None-Match to revalidate a "
+        "copy, or in If-Match to write only over this version."
+    ),
+    "required": True,
+    "schema": {"type": "string"},
+}
+IF_NONE_MATCH = {
+    "in": "header",
+    "name": "If-None-Match",
+    "required": False,
+    "description": (
+        "ETags of copies you hold (comma-separated), or `*`. When one matches the current version (weak "
+        "comparison: `W/` is ignored), the answer is 304 Not Modified, without a body."
+    ),
+    "schema": {"type": "string"},
+}
+IF_MATCH = {
+    "in": "header",
+    "name": "If-Match",
+    "required": False,
+    "description": (
+        "The ETag of the version you read, or `*`. The write happens only while the record is still at that "
+        "version (strong comparison: a `W/` tag never matches); otherwise the answer is 412 and nothing is "
+        "written. Without this header the write happens whatever the version."
+    ),
+    "schema": {"type": "string"},
+}
+PRECONDITION_FAILED = {
+    "description": "If-Match names no current version: the record changed since you read it. Fetch it again.",
+    "content": {"application/json": {"schema": ERROR_REFERENCE}},
+}
+RETRY_AFTER_HEADER = {
+    "description": "Seconds until the rate's current window ends: retry after them.",
+    "required": True,
+    "schema": {"type": "integer", "minimum": 1},
+}
+RESOURCE_ACTION_SUMMARIES = {
+    "list": "List {plural}",
+    "retrieve": "Get {a} {name}",
+    "create": "Create {a} {name}",
+    "update": "Replace {a} {name}",
+    "partial_update": "Change some fields of {a} {name}",
+    "destroy": "Delete {a} {name}",
+    "history": "List the versions of {a} {name}",
+}
+
+
+def cache_control_header() -> dict[str, Any]:
+    # Imported late: loading cooperation.views loads this module (its extend_schema decorators ask DRF for
+    # the schema class), so importing the views at the top would be a cycle.
+    from cooperation.views import CACHE_CONTROL
+
+    return {
+        "description": "Shared caches may keep the answer, but must revalidate it (If-None-Match) before reuse.",
+        "required": True,
+        "schema": {"type": "string", "enum": [CACHE_CONTROL]},
+    }
+
 
 class AutoSchema(openapi.AutoSchema):
-    """drf-spectacular's schema, knowing that reading is public everywhere."""
+    """drf-spectacular's schema, plus reads that are public, summaries, and the conditional requests."""
 
     def get_auth(self) -> list[dict[str, Any]]:
-        # No security requirement on reads: generated clients then read without a token.
+        auths: list[dict[str, Any]] = [auth for auth in super().get_auth() if auth]
         if self.method in SAFE_METHODS:
-            return []
-        auths: list[dict[str, Any]] = super().get_auth()
+            # Reading needs no credentials, but a token is honoured when sent (an editor's reads are then
+            # counted per user, at the users' rate); `{}` first says that none is needed.
+            return [{}, *auths]
         return auths
+
+    def get_summary(self) -> str:
+        action = getattr(self.view, "action", None)
+        queryset = getattr(self.view, "queryset", None)
+        if action in RESOURCE_ACTION_SUMMARIES and queryset is not None:
+            meta = queryset.model._meta
+            name = str(meta.verbose_name)
+            article = "an" if name[0] in "aeiou" else "a"
+            return RESOURCE_ACTION_SUMMARIES[action].format(plural=meta.verbose_name_plural, name=name, a=article)
+        # Other views: their docstring's opening words, up to the first colon or full stop.
+        description = self.get_description()
+        return description.split(":")[0].split(".")[0].strip()
+
+    def get_operation(self, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
+        operation: dict[str, Any] | None = super().get_operation(*args, **kwargs)
+        if operation is not None:
+            self.document_conditional_requests(operation)
+        return operation
+
+    def document_conditional_requests(self, operation: dict[str, Any]) -> None:
+        """What cooperation.views.ReadViewSet and EditableViewSet send and honour (cooperation/etags.py)."""
+        from cooperation.views import EditableViewSet, ReadViewSet  # late, for the reason in cache_control_header
+
+        if not isinstance(self.view, ReadViewSet):
+            return
+        action = self.view.action
+        responses = operation["responses"]
+        if self.method == "GET":
+            for response in responses.values():
+                response.setdefault("headers", {})["Cache-Control"] = cache_control_header()
+            if action == "retrieve":
+                responses["200"]["headers"]["ETag"] = deepcopy(ETAG_HEADER)
+                operation.setdefault("parameters", []).append(deepcopy(IF_NONE_MATCH))
+                responses["304"] = {
+                    "description": "Not Modified: If-None-Match matched the current version. No body.",
+                    "headers": {"ETag": deepcopy(ETAG_HEADER), "Cache-Control": cache_control_header()},
+                }
+        if isinstance(self.view, EditableViewSet) and action in ("create", "update", "partial_update"):
+            for response in responses.values():
+                response.setdefault("headers", {})["ETag"] = deepcopy(ETAG_HEADER)
+        if isinstance(self.view, EditableViewSet) and action in ("update", "partial_update", "destroy"):
+            operation.setdefault("parameters", []).append(deepcopy(IF_MATCH))
+            responses["412"] = deepcopy(PRECONDITION_FAILED)
 
 
 class DjangoFilterExtension(BaseDjangoFilterExtension):
@@ -119,10 +231,23 @@ def document_error_responses(result: dict[str, Any], generator: Any, request: An
     return result
 
 
+def document_rate_limits(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
+    """Every operation's 429 says when to retry, and the responses read in order of their status."""
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            operation["responses"]["429"].setdefault("headers", {})["Retry-After"] = deepcopy(RETRY_AFTER_HEADER)
+            operation["responses"] = dict(sorted(operation["responses"].items()))
+    return result
+
+
 # The characters Python's str.strip() removes, which DRF trims from every string before checking it is not blank.
 PYTHON_WHITESPACE = "\\t\\n\\x0b\\x0c\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000"
 NO_NUL = "^[^\\x00]*$"
-READ_ONLY_IN_REQUEST = "Read-only: accepted and ignored when sent, so a representation can be sent back as it is."
+READ_ONLY_IN_REQUEST = (
+    "Fields the server sets (such as id, created_at, updated_at, period_label) are not part of the request; "
+    "sent anyway, they are ignored, so a representation can be sent back as it is. Any other unknown field "
+    "is refused."
+)
 
 
 def free_text(schema: dict[str, Any]) -> None:
@@ -141,27 +266,26 @@ def document_strict_request_bodies(
 ) -> dict[str, Any]:
     """Requests say what the API refuses: unknown fields, NUL, and blank strings where a value is required.
 
-    Read-only fields (id, timestamps, period_label) are listed with no type: the API ignores them whatever
-    their value, as a client sending a representation back expects.
+    Read-only fields stay out of the request components (COMPONENT_SPLIT_REQUEST), so generated clients have
+    no untyped `id` to fill; the request body's description says that the server ignores them when sent.
     """
     schemas = result.get("components", {}).get("schemas", {})
     for name, component in schemas.items():
         if not name.endswith("Request"):
             continue
-        response = schemas.get(name.removeprefix("Patched").removesuffix("Request"), {})
-        properties = component.setdefault("properties", {})
-        for field_schema in properties.values():
+        for field_schema in component.setdefault("properties", {}).values():
             free_text(field_schema)
             if field_schema.get("type") == "array":
                 free_text(field_schema.get("items", {}))
-        for field, field_schema in response.get("properties", {}).items():
-            if field_schema.get("readOnly") and field not in properties:
-                properties[field] = {"description": READ_ONLY_IN_REQUEST}
         component["additionalProperties"] = False
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
             for parameter in operation.get("parameters", []):
-                free_text(parameter.get("schema", {}))
+                # Headers are excluded: HTTP itself keeps NUL out of them.
+                if parameter["in"] != "header":
+                    free_text(parameter.get("schema", {}))
+            if "requestBody" in operation:
+                operation["requestBody"]["description"] = READ_ONLY_IN_REQUEST
     return result
 
 

@@ -62,6 +62,22 @@ def test_editor_writes_over_the_write_rate_get_429(editor_client, rates):
     assert statuses == [HTTPStatus.CREATED, HTTPStatus.CREATED, HTTPStatus.TOO_MANY_REQUESTS]
 
 
+def test_an_editor_reading_with_a_token_is_counted_per_user(editor_client, api_client, rates):
+    """The schema lets clients send a token on reads: the read is then the user's, at the users' rate."""
+    rates(anon="1/min", user="3/min", writes="100/min")
+    url = reverse("country-list")
+    statuses = [editor_client.get(url).status_code for _ in range(4)]
+    assert statuses == [HTTPStatus.OK] * 3 + [HTTPStatus.TOO_MANY_REQUESTS]
+    # The same address, without the token: its own anonymous count, untouched by the editor's reads.
+    assert [api_client.get(url).status_code for _ in range(2)] == [HTTPStatus.OK, HTTPStatus.TOO_MANY_REQUESTS]
+    # A second editor from the same address has a count of their own.
+    other = User.objects.create_user("other-throttled-editor")
+    _, token = AuthToken.objects.create(other)
+    other_client = APIClient()
+    other_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert other_client.get(url).status_code == HTTPStatus.OK
+
+
 @pytest.fixture
 def redis_cache(settings):
     """The production setup with REDIS_URL: counts in Redis, which every worker shares."""
