@@ -11,25 +11,51 @@ errors that concern the request as a whole).
 from __future__ import annotations
 
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import RequestDataTooBig
+from django.apps import apps
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import ProtectedError, RestrictedError
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import csrf
 from django.views.decorators.csrf import csrf_exempt
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status, views
 from rest_framework.response import Response
-from rest_framework.views import set_rollback
 
 logger = logging.getLogger("django.request")
 
 
+class ErrorItemSerializer(serializers.Serializer[dict[str, Any]]):
+    field = serializers.CharField(
+        allow_null=True, help_text="Parameter or field at fault (dotted when nested); null for the whole request."
+    )
+    code = serializers.CharField(help_text="Machine-readable error code.")
+    message = serializers.CharField(help_text="What is wrong.")
+
+
+class ErrorSerializer(serializers.Serializer[dict[str, Any]]):
+    """The one error shape of every 4xx and 5xx response."""
+
+    status = serializers.IntegerField(help_text="The HTTP status code.")
+    code = serializers.CharField(help_text="Machine-readable error code.")
+    detail = serializers.CharField(help_text="One human-readable line naming every parameter or field at fault.")
+
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        # Declared here, not as a class attribute, where it would hide the Serializer.errors property from mypy.
+        fields = super().get_fields()
+        fields["errors"] = ErrorItemSerializer(
+            many=True, help_text="The errors one by one; empty when the error concerns no single field."
+        )
+        return fields
+
+
 def error_body(status_code: int, code: str, detail: str, errors: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    return {"status": status_code, "code": code, "detail": detail, "errors": errors or []}
+    # Rendered through the serializer the schema documents, so the two cannot drift apart.
+    body = {"status": status_code, "code": code, "detail": detail, "errors": errors or []}
+    return dict(ErrorSerializer(body).data)
 
 
 def flatten_errors(data: Any, field: str | None = None) -> list[dict[str, Any]]:
@@ -59,44 +85,45 @@ def summary(errors: list[dict[str, Any]]) -> str:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """DRF's exception handler: every handled exception leaves in the one error shape."""
-    if isinstance(exc, Http404):
-        exc = exceptions.NotFound(str(exc) if str(exc) else None)
-    elif isinstance(exc, DjangoPermissionDenied):
-        exc = exceptions.PermissionDenied()
-    elif isinstance(exc, RequestDataTooBig):
-        exc = PayloadTooLarge()
-    elif isinstance(exc, (ProtectedError, RestrictedError)):
-        blocking = exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
-        exc = Conflict(f"Cannot delete: {len(blocking)} records still refer to it.")
-    elif isinstance(exc, IntegrityError):
-        logger.warning("Integrity error answered with 409: %s", exc)
-        exc = Conflict("The change conflicts with the stored data (a database constraint refused it).")
+    """DRF's own handler (status, WWW-Authenticate, Retry-After, rollback), its body reshaped into the one error shape.
 
-    if not isinstance(exc, exceptions.APIException):
+    None, for an exception neither handler knows, lets it propagate: ApiErrorMiddleware logs it and answers 500.
+    """
+    exc = as_api_exception(exc)
+    response = views.exception_handler(exc, context)
+    if response is None:
         return None
-
-    headers: dict[str, str] = {}
-    if auth_header := getattr(exc, "auth_header", None):
-        headers["WWW-Authenticate"] = auth_header
-    if wait := getattr(exc, "wait", None):
-        headers["Retry-After"] = str(int(wait))
-
-    if isinstance(exc, exceptions.ValidationError):
-        errors = flatten_errors(exc.detail)
+    data = response.data
+    if isinstance(exc, exceptions.ValidationError) or not is_one_detail(data):
+        errors = flatten_errors(data)
         detail = summary(errors)
+        code = "invalid" if isinstance(exc, exceptions.ValidationError) else str(getattr(exc, "default_code", "error"))
     else:
         errors = []
-        detail = str(exc.detail)
-    set_rollback()
-    return Response(error_body(exc.status_code, _code(exc), detail, errors), status=exc.status_code, headers=headers)
+        detail = str(data["detail"])
+        code = getattr(data["detail"], "code", None) or "error"
+    response.data = error_body(response.status_code, code, detail, errors)
+    return response
 
 
-def _code(exc: exceptions.APIException) -> str:
-    codes = exc.get_codes()
-    if isinstance(exc, exceptions.ValidationError) or not isinstance(codes, str):
-        return "invalid"
-    return codes
+def is_one_detail(data: Any) -> bool:
+    """DRF's body for an error about the whole request: {"detail": "..."}."""
+    return isinstance(data, dict) and set(data) == {"detail"} and isinstance(data["detail"], str)
+
+
+def as_api_exception(exc: Exception) -> Exception:
+    """The Django and database errors that are the client's to fix, as the DRF exceptions that say so."""
+    if isinstance(exc, DjangoValidationError):
+        # Raised by a model's save(), which checks again what clean() checked, with the rows it depends on locked.
+        return exceptions.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+    if isinstance(exc, (ProtectedError, RestrictedError)):
+        blocking = exc.protected_objects if isinstance(exc, ProtectedError) else exc.restricted_objects
+        return Conflict(f"Cannot delete: {len(blocking)} records still refer to it.")
+    if isinstance(exc, IntegrityError):
+        # Only a value another row already holds is a conflict; any other refusal means validation let
+        # through what the database forbids, a bug: it stays an exception, logged and answered with 500.
+        return unique_conflict(exc) or exc
+    return exc
 
 
 class Conflict(exceptions.APIException):
@@ -105,10 +132,39 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
-class PayloadTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_detail = "The request body is too large."
-    default_code = "payload_too_large"
+# PostgreSQL's detail of a unique violation: 'Key (alpha3)=(KAZ) already exists.'
+POSTGRESQL_UNIQUE_KEY = re.compile(r"Key \((?P<columns>[^()]+)\)=")
+# SQLite's message: 'UNIQUE constraint failed: cooperation_country.alpha3[, table.column...]'.
+SQLITE_UNIQUE_KEY = re.compile(r"UNIQUE constraint failed: (?P<table>\w+)\.(?P<columns>\w+(?:, \w+\.\w+)*)$")
+UNIQUE_VIOLATION = "23505"  # PostgreSQL's SQLSTATE
+
+
+def unique_conflict(exc: IntegrityError) -> Conflict | None:
+    """The 409 naming the fields of the unique key `exc` violates; None for any other integrity error."""
+    key = violated_unique_key(exc)
+    model = next((model for model in apps.get_models() if key and model._meta.db_table == key[0]), None)
+    if key is None or model is None:
+        return None
+    names = {field.column: field.name for field in model._meta.concrete_fields}
+    fields = [names.get(column, column) for column in key[1]]
+    message = f"Another {model._meta.verbose_name} already has this {' and '.join(fields)}."
+    return Conflict(dict.fromkeys(fields, message), code="unique")
+
+
+def violated_unique_key(exc: IntegrityError) -> tuple[str, list[str]] | None:
+    """(table, columns) of the unique key `exc` violates, read from the database's own error."""
+    cause = exc.__cause__
+    diag = getattr(cause, "diag", None)
+    if diag is not None:  # PostgreSQL, through psycopg
+        match = POSTGRESQL_UNIQUE_KEY.match(diag.message_detail or "")
+        if getattr(cause, "sqlstate", None) != UNIQUE_VIOLATION or match is None:
+            return None
+        # A column whose name is an SQL keyword comes quoted: Key ("numeric")=(398).
+        return diag.table_name, [column.strip('"') for column in match["columns"].split(", ")]
+    match = SQLITE_UNIQUE_KEY.match(str(exc))
+    if match is None:
+        return None
+    return match["table"], [column.rsplit(".")[-1] for column in match["columns"].split(", ")]
 
 
 def json_error(status_code: int, detail: str, code: str | None = None, field: str | None = None) -> JsonResponse:

@@ -19,9 +19,10 @@ class ApiErrorMiddleware:
 
     NUL bytes are refused up front: PostgreSQL cannot store or compare them, so
     they would otherwise reach the database as a 500. Bodies over
-    DATA_UPLOAD_MAX_MEMORY_SIZE are refused before they are read: DRF's parsers
-    read the stream directly and would not check. Crashes under /api/ become the
-    JSON 500 whether DEBUG is on or off.
+    DATA_UPLOAD_MAX_MEMORY_SIZE are refused before they are read, here and only
+    here (the one 413): DRF's parsers read the stream directly and would not
+    check, and Django reads no byte past the Content-Length checked here.
+    Crashes under /api/ become the JSON 500 whether DEBUG is on or off.
     """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:

@@ -12,7 +12,7 @@ from django.core.validators import (
     MinValueValidator,
     RegexValidator,
 )
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Concat
 from django.utils import timezone
@@ -124,8 +124,21 @@ class Source(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # clean() checked the quotes before this transaction could see a record written meanwhile; with the
+        # row locked first, every record that cites this source is either committed before the check here,
+        # or waits in Record.save() for this text and checks its quote against it.
+        with transaction.atomic():
+            if self.pk is not None:
+                lock_source(self.pk)
+                self.check_quotes()
+            super().save(*args, **kwargs)
+
     def clean(self) -> None:
-        # A source whose text changes must keep every quote that records take from it.
+        self.check_quotes()
+
+    def check_quotes(self) -> None:
+        """A source whose text changes must keep every quote that records take from it."""
         if self.pk is None:
             return
         for model in RECORD_MODELS:
@@ -135,6 +148,18 @@ class Source(models.Model):
                     raise ValidationError(
                         {"text": f"The text no longer contains the quote of {model._meta.verbose_name} {pk}."}
                     )
+
+
+def lock_source(pk: int | None) -> str | None:
+    """The source's committed text, its row locked until the transaction ends; None if there is no such source.
+
+    Record writes and source writes both take this lock before they check a quote against a text, so that
+    under PostgreSQL's read committed the check still holds at commit. FOR NO KEY UPDATE conflicts with
+    itself and with a text edit's UPDATE, not with the key-share lock that inserting a citing record takes.
+    SQLite ignores it: its writers already run one at a time (IMMEDIATE transactions).
+    """
+    sources = Source.objects.select_for_update(no_key=True).filter(pk=pk)
+    return sources.values_list("text", flat=True).first()
 
 
 class Sector(models.Model):
@@ -178,12 +203,25 @@ class Record(models.Model):
     class Meta:
         abstract = True
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # clean() read the source's text without a lock: an edit of it could commit between that check and
+        # this write. Checked again here with the source row locked until commit, which Source.save() takes
+        # too: whichever of the two writes comes second sees the other's change. The admin, the API and
+        # load_records all save through here; raw loads (loaddata, restore) and bulk writes do not.
+        with transaction.atomic():
+            text = lock_source(self.source_id)
+            if text is None:
+                raise ValidationError({"source": f"No source has the id {self.source_id}."})
+            if self.source_quote not in text:
+                raise ValidationError({"source_quote": self.quote_missing_message()})
+            super().save(*args, **kwargs)
+
     def clean(self) -> None:
         errors: dict[str, str] = {}
         if self.source_id is not None and self.source_quote:
             text = Source.objects.filter(pk=self.source_id).values_list("text", flat=True).first()
             if text is not None and self.source_quote not in text:
-                errors["source_quote"] = f"The quote does not occur verbatim in the text of source {self.source_id}."
+                errors["source_quote"] = self.quote_missing_message()
         if not self.source_quote.strip():
             errors["source_quote"] = "The quote must not be blank."
         if getattr(self, "country_fields", None):
@@ -197,6 +235,9 @@ class Record(models.Model):
     def clean_record(self) -> dict[str, str]:
         """Invariants of one record type, as {field: message}."""
         return {}
+
+    def quote_missing_message(self) -> str:
+        return f"The quote does not occur verbatim in the text of source {self.source_id}."
 
 
 def period_label(start: datetime.date | None, end: datetime.date | None) -> str | None:

@@ -13,7 +13,11 @@ from typing import Any
 from drf_spectacular import openapi
 from drf_spectacular.contrib.django_filters import DjangoFilterExtension as BaseDjangoFilterExtension
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.plumbing import ComponentRegistry, build_mocked_view
+from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import SAFE_METHODS
+
+from cooperation.errors import ErrorSerializer
 
 ERROR_REFERENCE = {"$ref": "#/components/schemas/Error"}
 
@@ -160,37 +164,14 @@ class StrictDecimalFieldExtension(OpenApiSerializerFieldExtension):
         return {"type": "string", "format": "decimal", "pattern": self.target.pattern}
 
 
-ERROR_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "description": "The one error shape of every 4xx and 5xx response.",
-    "properties": {
-        "status": {"type": "integer", "description": "The HTTP status code.", "example": 400},
-        "code": {"type": "string", "description": "Machine-readable error code.", "example": "invalid"},
-        "detail": {
-            "type": "string",
-            "description": "One human-readable line naming every parameter or field at fault.",
-            "example": "year: Enter a whole number.",
-        },
-        "errors": {
-            "type": "array",
-            "description": "The errors one by one; empty when the error concerns no single field.",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "field": {
-                        "type": "string",
-                        "nullable": True,
-                        "description": "Parameter or field at fault (dotted when nested); null for the whole request.",
-                    },
-                    "code": {"type": "string", "description": "Machine-readable error code."},
-                    "message": {"type": "string", "description": "What is wrong."},
-                },
-                "required": ["field", "code", "message"],
-            },
-        },
-    },
-    "required": ["status", "code", "detail", "errors"],
-}
+def error_components() -> dict[str, Any]:
+    """The Error component (and its item), generated from the serializer that renders every error body."""
+    registry = ComponentRegistry()
+    view = build_mocked_view("GET", "/", extend_schema(responses=ErrorSerializer), registry)
+    view.schema.resolve_serializer(ErrorSerializer, "response")
+    schemas: dict[str, Any] = registry.build({})["schemas"]
+    return schemas
+
 
 ERROR_DESCRIPTIONS = {
     "400": "Invalid input: a parameter or field is malformed or names something that does not exist.",
@@ -212,7 +193,7 @@ WRITE_ERRORS = ["400", "401", "403", "404", "405", "406", "409", "413", "415", "
 
 def document_error_responses(result: dict[str, Any], generator: Any, request: Any, public: bool) -> dict[str, Any]:
     """Add the error shape and the error statuses each operation can answer."""
-    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    result.setdefault("components", {}).setdefault("schemas", {}).update(error_components())
     reference = {"$ref": "#/components/schemas/Error"}
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():

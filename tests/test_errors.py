@@ -1,11 +1,23 @@
 """Bad input: a 4xx in the one error shape whose message names the parameter, and never a 5xx."""
 
+import json
+import logging
 from http import HTTPStatus
 
 import pytest
+from django.db import IntegrityError, transaction
+from django.test import Client, RequestFactory
 from django.urls import reverse
+from drf_spectacular.generators import SchemaGenerator
+from rest_framework import exceptions
 
-from tests.factories import TradeFigureFactory
+from cooperation import errors
+from cooperation import serializers as api_serializers
+from cooperation.errors import ErrorItemSerializer, ErrorSerializer, exception_handler
+from cooperation.models import Country, Investment, Sector, Source, TradeFigure
+from cooperation.serializers import RecordSerializer
+from tests.factories import QUOTE, SourceFactory, TradeFigureFactory
+from tests.helpers import make_user, token_client
 
 ERROR_KEYS = {"status", "code", "detail", "errors"}
 
@@ -379,3 +391,203 @@ def test_write_to_countries_is_405_in_the_error_shape(api_client, db, method, ur
     response = getattr(api_client, method)(url, {"code": "QQ"}, format="json")
 
     assert_error_shape(response, HTTPStatus.METHOD_NOT_ALLOWED)
+
+
+# --- the exception handler: DRF's own, its body reshaped
+
+
+def assert_one_error_shape(body, status):
+    """A body the ErrorSerializer accepts back, with the status it was answered with."""
+    checked = ErrorSerializer(data=body)
+    assert checked.is_valid(), checked.errors
+    assert set(body) == ERROR_KEYS
+    assert body["status"] == status
+    return body
+
+
+def test_the_error_component_is_generated_from_the_error_serializer():
+    """The schema documents the serializer that renders every error body: same fields, same nullability."""
+    schemas = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]
+    error, item = schemas["Error"], schemas["ErrorItem"]
+
+    assert set(error["properties"]) == set(ErrorSerializer().fields) == ERROR_KEYS
+    assert set(error["required"]) == ERROR_KEYS
+    assert error["properties"]["errors"]["items"] == {"$ref": "#/components/schemas/ErrorItem"}
+    assert set(item["properties"]) == set(ErrorItemSerializer().fields) == {"field", "code", "message"}
+    assert item["properties"]["field"]["nullable"] is True
+    assert error["description"] == ErrorSerializer.__doc__
+
+
+def test_a_throttled_request_keeps_drfs_retry_after_header():
+    """The reshaped response keeps what DRF's handler adds: the status and the Retry-After header."""
+    response = exception_handler(exceptions.Throttled(wait=42), {})
+
+    assert response.status_code == HTTPStatus.TOO_MANY_REQUESTS
+    assert response["Retry-After"] == "42"
+    body = assert_one_error_shape(response.data, HTTPStatus.TOO_MANY_REQUESTS)
+    assert body["code"] == "throttled"
+    assert body["errors"] == []
+
+
+def test_an_exception_the_handlers_do_not_know_propagates():
+    """A plain bug is not turned into a 4xx: the handler leaves it to the middleware's logged 500."""
+    assert exception_handler(ZeroDivisionError("bug"), {}) is None
+
+
+def integrity_error(write) -> IntegrityError:
+    """The IntegrityError the database raises for `write`, rolled back."""
+    with pytest.raises(IntegrityError) as excinfo, transaction.atomic():
+        write()
+    return excinfo.value
+
+
+UNIQUE_VIOLATIONS = {
+    "code": lambda: Country.objects.create(code="KZ", alpha3="QQQ", numeric="990", name="Twin"),
+    "alpha3": lambda: Country.objects.create(code="QQ", alpha3="KAZ", numeric="990", name="Twin"),
+    "numeric": lambda: Country.objects.create(code="QQ", alpha3="QQQ", numeric="398", name="Twin"),
+}
+
+
+@pytest.mark.parametrize("field", UNIQUE_VIOLATIONS)
+def test_a_unique_violation_is_a_409_naming_the_field(db, field):
+    """A value another row already holds is a conflict, named field by field (the database's own error)."""
+    response = exception_handler(integrity_error(UNIQUE_VIOLATIONS[field]), {})
+
+    assert response.status_code == HTTPStatus.CONFLICT
+    body = assert_one_error_shape(response.data, HTTPStatus.CONFLICT)
+    assert body["code"] == "conflict"
+    assert body["errors"] == [
+        {"field": field, "code": "unique", "message": f"Another country already has this {field}."}
+    ]
+    assert body["detail"] == f"{field}: Another country already has this {field}."
+
+
+OTHER_INTEGRITY_ERRORS = {
+    "check constraint": lambda: Sector.objects.create(slug="Not A Slug"),
+    "not null": lambda: Source.objects.create(title=None, text="x"),
+}
+
+
+@pytest.mark.parametrize("write", OTHER_INTEGRITY_ERRORS.values(), ids=list(OTHER_INTEGRITY_ERRORS))
+def test_any_other_integrity_error_is_not_a_conflict(db, write):
+    """A constraint that validation should have enforced is a bug: no 409, the exception goes on to a 500."""
+    assert exception_handler(integrity_error(write), {}) is None
+
+
+@pytest.fixture
+def editor(db):
+    return token_client(make_user("errors-editor", editor=True))
+
+
+def trade_figure_body(source, **changes):
+    body = {
+        "reporter": "KZ",
+        "partner": "HU",
+        "flow": "export",
+        "period_start": "2021-01-01",
+        "period_end": "2021-12-31",
+        "value": "100.00",
+        "currency": "USD",
+        "source": source.pk,
+        "source_quote": QUOTE,
+    }
+    return body | changes
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_a_constraint_that_validation_missed_is_a_logged_500(editor, settings, caplog, monkeypatch, debug):
+    """Regression: every IntegrityError was a 409 "conflict", so a validation gap looked like the client's fault."""
+    settings.DEBUG = debug
+    monkeypatch.setattr(RecordSerializer, "validate", lambda self, attrs: attrs)  # a gap in validation
+    source = SourceFactory()
+    before = TradeFigure.objects.count()
+
+    with caplog.at_level(logging.ERROR, logger="django.request"):
+        response = editor.post(reverse(TRADE), trade_figure_body(source, partner="KZ"), format="json")
+
+    body = assert_error_shape(response, HTTPStatus.INTERNAL_SERVER_ERROR)
+    assert body["code"] == "server_error"
+    logged = [record for record in caplog.records if record.exc_info]
+    assert [record.exc_info[0] for record in logged] == [IntegrityError]
+    assert TradeFigure.objects.count() == before
+
+
+def test_a_unique_violation_in_a_write_is_a_409_naming_the_field(editor, monkeypatch):
+    """Through the API: the write is rolled back and the 409 names the field whose value is taken."""
+    monkeypatch.setattr(api_serializers, "ensure_sectors", lambda slugs: Sector.objects.create(slug=slugs[0]))
+    Sector.objects.get_or_create(slug="logistics")
+    source = SourceFactory()
+    before = Investment.objects.count()
+    body = {
+        "investor": "HU",
+        "recipient": "KZ",
+        "status": "planned",
+        "sectors": ["logistics"],
+        "source": source.pk,
+        "source_quote": QUOTE,
+    }
+
+    response = editor.post(reverse(INVEST), body, format="json")
+
+    error = assert_error_shape(response, HTTPStatus.CONFLICT)
+    assert error["code"] == "conflict"
+    assert [(item["field"], item["code"]) for item in error["errors"]] == [("slug", "unique")]
+    assert Investment.objects.count() == before
+
+
+def test_a_quote_refused_at_save_is_a_400_naming_it(editor, monkeypatch):
+    """The check that save() makes under the source lock answers like validation: 400 naming source_quote."""
+    monkeypatch.setattr(TradeFigure, "clean", lambda self: None)  # as if the text changed after clean()
+    source = SourceFactory()
+    before = TradeFigure.objects.count()
+
+    response = editor.post(reverse(TRADE), trade_figure_body(source, source_quote="Never written."), format="json")
+
+    body = assert_error_shape(response, HTTPStatus.BAD_REQUEST)
+    assert_names_parameter(body, "source_quote")
+    assert TradeFigure.objects.count() == before
+
+
+def test_a_crash_outside_drf_under_api_is_the_json_500():
+    """Django's handler500 answers in the one error shape."""
+    response = errors.server_error(RequestFactory().get("/api/v1/"))
+
+    assert response.status_code == HTTPStatus.INTERNAL_SERVER_ERROR
+    assert_one_error_shape(json.loads(response.content), HTTPStatus.INTERNAL_SERVER_ERROR)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/nothing-here/", "/api/v2/"])
+def test_unknown_url_under_api_is_json_404_with_debug_on(api_client, db, settings, path):
+    """With DEBUG on, Django would answer its HTML debug page; the /api/ catch-all keeps the JSON 404."""
+    settings.DEBUG = True
+
+    body = assert_error_shape(api_client.get(path), HTTPStatus.NOT_FOUND)
+    assert body["code"] == "not_found"
+
+
+def test_a_csrf_failure_under_api_is_a_json_403():
+    response = errors.csrf_failure(RequestFactory().post("/api/v1/sources/"), reason="CSRF token missing.")
+
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    body = assert_one_error_shape(json.loads(response.content), HTTPStatus.FORBIDDEN)
+    assert body["code"] == "permission_denied"
+    assert "CSRF token missing." in body["detail"]
+
+
+def test_a_csrf_failure_in_the_admin_is_djangos_page(db):
+    """Outside /api/ (the admin's login form), the browser gets Django's own CSRF page."""
+    response = Client(enforce_csrf_checks=True).post("/admin/login/", {"username": "x", "password": "y"})
+
+    assert response.status_code == HTTPStatus.FORBIDDEN
+    assert response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize("path", ["/api/v1/sources/", "/admin/login/", "/"])
+def test_a_body_over_the_limit_is_the_one_413_wherever_it_is_sent(db, settings, path):
+    """The middleware is the one place a 413 comes from, for the API and the admin alike."""
+    raw = "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1)
+
+    response = Client().post(path, raw, content_type="application/json")
+
+    body = assert_error_shape(response, HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
+    assert body["code"] == "payload_too_large"
