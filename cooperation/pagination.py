@@ -17,7 +17,7 @@ import decimal
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import InvalidPage, Page
@@ -29,7 +29,11 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
-from rest_framework.views import APIView
+
+if TYPE_CHECKING:
+    # Only a type here: models.py imports history.py, which imports this module, and importing
+    # rest_framework.views loads the renderers, which import the models.
+    from rest_framework.views import APIView
 
 # Longer digit strings are beyond any page or page size; int() of a huge one is slow, and past
 # sys.get_int_max_str_digits() a ValueError.

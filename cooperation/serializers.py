@@ -18,7 +18,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from cooperation.history import HISTORY_TYPES
 from cooperation.models import (
     Country,
     CulturalInitiative,
@@ -519,70 +518,3 @@ class PairProfileSerializer(serializers.Serializer[dict[str, Any]]):
         help_text="The sources that the returned records cite, without their text: each is read in full at "
         "/api/v1/sources/{id}/.",
     )
-
-
-class VersionSerializer(serializers.Serializer[Any]):
-    """One version of a record; subclasses add `record`, the record as it was."""
-
-    history_id = serializers.IntegerField(help_text="Id of this version.")
-    history_date = serializers.DateTimeField(help_text="When the change was made.")
-    history_type = serializers.ChoiceField(
-        choices=["created", "changed", "deleted"], help_text="What the change was: created, changed or deleted."
-    )
-    history_user = serializers.CharField(allow_null=True, help_text="Username of who made it; null if unknown.")
-    changed_fields = serializers.ListField(
-        child=serializers.CharField(), help_text="Fields this version set or changed (all fields when created)."
-    )
-
-
-def describe_versions(
-    versions: list[Any], record_serializer: type[serializers.ModelSerializer[Any]]
-) -> list[dict[str, Any]]:
-    """The versions (newest first) as dicts for a VersionSerializer, with the fields each one changed."""
-    writable = [name for name, field in record_serializer().fields.items() if not field.read_only]
-    snapshots = [record_serializer(version.record).data for version in versions]
-    described = []
-    for index, version in enumerate(versions):
-        history_type = HISTORY_TYPES[version.history_type]
-        older = snapshots[index + 1] if index + 1 < len(snapshots) else None
-        if history_type == "deleted":
-            changed: list[str] = []
-        elif history_type == "created" or older is None:
-            changed = writable
-        else:
-            changed = [name for name in writable if snapshots[index][name] != older[name]]
-        described.append(
-            {
-                "history_id": version.history_id,
-                "history_date": version.history_date,
-                "history_type": history_type,
-                "history_user": version.history_user.get_username() if version.history_user else None,
-                "changed_fields": changed,
-                "record": version.record,
-            }
-        )
-    return described
-
-
-class TradeFigureVersionSerializer(VersionSerializer):
-    record = TradeFigureSerializer(read_only=True, help_text="The trade figure as it was in this version.")
-
-
-class InvestmentVersionSerializer(VersionSerializer):
-    record = InvestmentSerializer(read_only=True, help_text="The investment as it was in this version.")
-
-
-class CulturalLandmarkVersionSerializer(VersionSerializer):
-    record = CulturalLandmarkSerializer(read_only=True, help_text="The landmark as it was in this version.")
-
-
-class ScholarshipProgramVersionSerializer(VersionSerializer):
-    record = ScholarshipProgramSerializer(read_only=True, help_text="The programme as it was in this version.")
-
-
-class CulturalInitiativeVersionSerializer(VersionSerializer):
-    record = CulturalInitiativeSerializer(read_only=True, help_text="The initiative as it was in this version.")
-
-
-class SourceVersionSerializer(VersionSerializer):
-    record = SourceSerializer(read_only=True, help_text="The source as it was in this version.")

@@ -21,7 +21,7 @@ from rest_framework.utils.urls import replace_query_param
 from cooperation import filters, response_cache, serializers
 from cooperation.conditional import CACHE_CONTROL, key_type
 from cooperation.etags import digest_etag, has_version, instance_etag, not_modified, require_current, version_etag
-from cooperation.history import record_versions
+from cooperation.history import VersionPagination, describe_versions, version_serializer, versions_of
 from cooperation.models import (
     Country,
     CulturalInitiative,
@@ -148,7 +148,6 @@ class EditableViewSet(
     """A resource editors write: atomic writes, row locks against lost updates, and its history."""
 
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
-    version_serializer_class: type[BaseSerializer[Any]]
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         # DRF checks permissions first; a method this route does not serve is a 405 for everyone.
@@ -200,23 +199,21 @@ class EditableViewSet(
     def destroy(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         return super().destroy(request, *args, **kwargs)
 
-    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=PageNumberPagination, url_path="history")
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=VersionPagination, url_path="history")
     def history(self, request: Request, pk: str | None = None) -> Response:
         """The record's versions, newest first; still answers after the record is deleted."""
-        model = self.queryset.model  # type: ignore[union-attr]
-        # isascii: str.isdigit() is also true for "²" and "٣", which no id column takes.
-        versions = record_versions(model, pk) if pk and pk.isascii() and pk.isdigit() and len(pk) <= MAX_DIGITS else []
+        model = self.shape.model
+        versions = self.paginate_queryset(versions_of(model, lookup_value(str(pk))))
         if not versions:
             raise NotFound(f"No history for {model._meta.verbose_name} {pk}.")
-        described = serializers.describe_versions(versions, self.serializer_class)  # type: ignore[arg-type]
-        page = self.paginate_queryset(described)
-        return self.get_paginated_response(self.get_serializer(page).data)
+        described = describe_versions(versions, self.serializer_class)  # type: ignore[arg-type]
+        return self.get_paginated_response(self.get_serializer(described).data)
 
     def get_serializer(self, *args: Any, **kwargs: Any) -> BaseSerializer[Any]:
         if self.action == "history":
             # A list of versions; drf-spectacular reads this too, and documents a paginated list.
             kwargs.setdefault("context", self.get_serializer_context())
-            return self.version_serializer_class(*args, many=True, **kwargs)
+            return version_serializer(self.serializer_class)(*args, many=True, **kwargs)  # type: ignore[arg-type]
         return super().get_serializer(*args, **kwargs)
 
 
@@ -225,7 +222,6 @@ class TradeFigureViewSet(EditableViewSet):
 
     queryset = TradeFigure.objects.all()
     serializer_class = serializers.TradeFigureSerializer
-    version_serializer_class = serializers.TradeFigureVersionSerializer
     filterset_class = filters.TradeFigureFilterSet
     ordering_fields = ["period_start", "period_end", "value"]
     search_fields = ["notes", "source_quote"]
@@ -236,7 +232,6 @@ class InvestmentViewSet(EditableViewSet):
 
     queryset = Investment.objects.all()
     serializer_class = serializers.InvestmentSerializer
-    version_serializer_class = serializers.InvestmentVersionSerializer
     filterset_class = filters.InvestmentFilterSet
     ordering_fields = ["amount", "period_start"]
     search_fields = ["description", "source_quote"]
@@ -247,7 +242,6 @@ class CulturalLandmarkViewSet(EditableViewSet):
 
     queryset = CulturalLandmark.objects.all()
     serializer_class = serializers.CulturalLandmarkSerializer
-    version_serializer_class = serializers.CulturalLandmarkVersionSerializer
     filterset_class = filters.CulturalLandmarkFilterSet
     ordering_fields = ["name", "established_on"]
     search_fields = ["name", "city", "honours", "description"]
@@ -258,7 +252,6 @@ class ScholarshipProgramViewSet(EditableViewSet):
 
     queryset = ScholarshipProgram.objects.all()
     serializer_class = serializers.ScholarshipProgramSerializer
-    version_serializer_class = serializers.ScholarshipProgramVersionSerializer
     filterset_class = filters.ScholarshipProgramFilterSet
     ordering_fields = ["name", "annual_grants"]
     search_fields = ["name", "level", "description"]
@@ -269,7 +262,6 @@ class CulturalInitiativeViewSet(EditableViewSet):
 
     queryset = CulturalInitiative.objects.all()
     serializer_class = serializers.CulturalInitiativeSerializer
-    version_serializer_class = serializers.CulturalInitiativeVersionSerializer
     filterset_class = filters.CulturalInitiativeFilterSet
     ordering_fields = ["name", "established_on"]
     search_fields = ["name", "description"]
@@ -282,7 +274,6 @@ class SourceViewSet(EditableViewSet):
     serializer_class = serializers.SourceSerializer
     ordering_fields = ["title", "published_on"]
     search_fields = ["title", "publisher", "text"]
-    version_serializer_class = serializers.SourceVersionSerializer
 
 
 code_parameter = OpenApiParameter(

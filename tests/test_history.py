@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from http import HTTPStatus
 from typing import Any
 
@@ -341,7 +342,7 @@ def test_admin_revert_is_recorded_as_a_version_by_the_admin(admin_client, api_cl
 VERSIONED_CHANGES = {
     "trade-figure": lambda record, n: setattr(record, "value", 1000 + n),
     "investment": lambda record, n: record.sectors.set([f"sector-{n}"]),
-    "cultural-initiative": lambda record, n: record.countries.set(["DE", "FR", ["HU", "KZ", "PL", "AT"][n]]),
+    "cultural-initiative": lambda record, n: record.countries.set(["DE", "FR", ["HU", "KZ", "PL", "AT"][n % 4]]),
     "source": lambda record, n: setattr(record, "title", f"Title {n}"),
 }
 
@@ -371,6 +372,94 @@ def test_history_query_count_does_not_grow_with_versions(api_client, db, django_
         response = api_client.get(history_url(basename, five.pk))
 
     assert response.json()["count"] >= 5
+
+
+@pytest.mark.parametrize("basename", VERSIONED_CHANGES)
+def test_history_query_count_is_the_same_for_one_version_and_a_middle_page(
+    api_client, db, django_assert_num_queries, basename
+):
+    """A page deep in a long history costs the queries of a one-version history: the database pages."""
+    one = make_versions(basename, 1)
+    many = make_versions(basename, 12)
+    api_client.get(history_url(basename, one.pk))  # warm caches (content types, throttle rows)
+    with CaptureQueriesContext(connection) as baseline:
+        assert api_client.get(history_url(basename, one.pk)).status_code == HTTPStatus.OK
+
+    with django_assert_num_queries(len(baseline.captured_queries)):
+        response = api_client.get(history_url(basename, many.pk), {"page_size": 3, "page": 2})
+
+    assert [version["history_type"] for version in response.json()["results"]] == ["changed"] * 3
+
+
+@pytest.mark.parametrize("basename", VERSIONED_CHANGES)
+def test_history_reads_one_page_of_versions_and_the_one_before_it(api_client, db, monkeypatch, basename):
+    """Of twelve versions, page 2 of 3 reads four: its own and the one its oldest is compared with."""
+    record = make_versions(basename, 12)
+    historical_model = type(record).history.model
+    loaded: list[Any] = []
+    from_db = historical_model.from_db.__func__
+
+    def counting_from_db(cls: Any, *args: Any) -> Any:
+        loaded.append(args)
+        return from_db(cls, *args)
+
+    monkeypatch.setattr(historical_model, "from_db", classmethod(counting_from_db))
+    response = api_client.get(history_url(basename, record.pk), {"page_size": 3, "page": 2})
+
+    assert response.status_code == HTTPStatus.OK
+    assert len(response.json()["results"]) == 3
+    assert len(loaded) == 4
+
+
+@pytest.fixture
+def investment_changes(editor_client):
+    """An investment created with one sector, then given another sector, then a new amount: its id."""
+    created = editor_client.post(
+        reverse("investment-list"), investment_body(SourceFactory().pk, ["logistics"]), format="json"
+    ).json()
+    editor_client.patch(detail_url("investment", created["id"]), {"sectors": ["energy"]}, format="json")
+    editor_client.patch(detail_url("investment", created["id"]), {"amount": "300.00"}, format="json")
+    return created["id"]
+
+
+@pytest.mark.parametrize(
+    ("page", "changed"),
+    [(1, ["amount"]), (2, ["sectors"]), (3, list(investment_body(0, [])))],
+)
+def test_each_version_on_its_own_page_names_what_it_changed(editor_client, investment_changes, page, changed):
+    """A page's oldest version is compared with the version before it, on the next page."""
+    response = editor_client.get(history_url("investment", investment_changes), {"page_size": 1, "page": page})
+
+    assert response.json()["results"][0]["changed_fields"] == changed
+
+
+def test_patch_sending_the_sectors_the_investment_has_names_no_field(editor_client, investment_changes):
+    """Sectors sent unchanged are no change: the version lists no field."""
+    editor_client.patch(detail_url("investment", investment_changes), {"sectors": ["energy"]}, format="json")
+
+    versions = editor_client.get(history_url("investment", investment_changes)).json()["results"]
+
+    assert len(versions) == 4
+    assert versions[0]["changed_fields"] == []
+
+
+def test_changed_fields_agree_with_the_librarys_diff_including_sectors(editor_client, investment_changes):
+    """Every version's changed_fields is what django-simple-history's diff_against() finds, sectors included."""
+    pk = investment_changes
+    body = investment_body(0, ["energy", "mining"]) | {"amount": "400.00", "description": "Now mining"}
+    body["source"] = editor_client.get(detail_url("investment", pk)).json()["source"]
+    editor_client.put(detail_url("investment", pk), body, format="json")
+    editor_client.patch(detail_url("investment", pk), {"sectors": []}, format="json")
+    versions = list(models.Investment.history.filter(id=pk).order_by("-history_date", "-history_id"))
+    writable = set(investment_body(0, []))
+
+    expected = [
+        sorted(set(new.diff_against(old).changed_fields) & writable) for new, old in itertools.pairwise(versions)
+    ]
+    described = editor_client.get(history_url("investment", pk)).json()["results"]
+
+    assert [sorted(version["changed_fields"]) for version in described[:-1]] == expected
+    assert expected[:2] == [["sectors"], ["amount", "description", "sectors"]]
 
 
 def test_deleted_version_keeps_the_many_to_many_values(editor_client, db):
