@@ -31,8 +31,9 @@ lint: install-dev
 typecheck: install-dev
 	$(BIN)/mypy .
 
-schema: install-dev ## Regenerate the committed openapi.yaml
+schema: install-dev ## Regenerate the committed openapi.yaml and fixtures/fact-file.schema.json
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file openapi.yaml
+	$(BIN)/python manage.py export_fact_file_schema
 
 # openapi-python-client formats its output with ruff, which it looks up on PATH.
 sdk: install-dev node_modules ## Generate clients/python and clients/typescript from openapi.yaml; type-check the TypeScript example
@@ -44,7 +45,7 @@ sdk: install-dev node_modules ## Generate clients/python and clients/typescript 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
-seed: install ## Load the fixtures (validated, all or nothing, idempotent)
+seed: install ## Load the countries, then import fixtures/kazakhstan-hungary.yaml with import_article (validated, all or nothing, idempotent)
 	$(BIN)/python manage.py load_records
 
 soak: install ## A few minutes of mixed reads and writes against gunicorn (DURATION=180 seconds)
