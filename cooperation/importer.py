@@ -69,15 +69,17 @@ def import_fact_file(path: Path, user: AbstractBaseUser | None = None, dry_run: 
         raise FactFileError(problems)
     text = source_text(document, path)
     with transaction.atomic():
-        report = Importer(user).run(document, text)
+        # The history's change reason holds at most 100 characters.
+        report = Importer(user, reason=f"import_article {path.name}"[:100]).run(document, text)
         if dry_run:
             transaction.set_rollback(True)
     return report
 
 
 class Importer:
-    def __init__(self, user: AbstractBaseUser | None) -> None:
+    def __init__(self, user: AbstractBaseUser | None, reason: str) -> None:
         self.user = user
+        self.reason = reason
         self.report = ImportReport()
         self.problems: list[str] = []
         # The natural keys met so far in the file, per resource, with the entry that had each.
@@ -194,8 +196,9 @@ class Importer:
             for f in compared:
                 setattr(current, f.attname, f.value_from_object(wanted))
             record, action = current, "updated"
-        # django-simple-history takes the version's user from here (there is no request).
+        # django-simple-history takes the version's user and change reason from here (there is no request).
         record._history_user = self.user  # type: ignore[attr-defined]
+        record._change_reason = self.reason  # type: ignore[attr-defined]
         record.save()
         for name, keys in related.items():
             if action == "created" or name in changed:

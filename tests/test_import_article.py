@@ -188,6 +188,10 @@ def test_history_records_the_importing_user(tmp_path: Path) -> None:
         ("~", "corrector"),
         ("+", "importer"),
     ]
+    assert [version.history_change_reason for version in versions] == [
+        "import_article facts.yaml",
+        "import_article chile-japan.yaml",
+    ]
     investment = Investment.objects.get(source__title=TITLE)
     assert [version.history_user.username for version in record_versions(Investment, investment.pk)] == ["importer"]
 
