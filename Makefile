@@ -36,8 +36,9 @@ lint-schema: node_modules ## Lint openapi.yaml with Spectral (spectral:oas) and 
 	node_modules/.bin/spectral lint openapi.yaml --ruleset .spectral.yaml --fail-severity=warn
 	REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true node_modules/.bin/redocly lint openapi.yaml --config redocly.yaml
 
-schema: install-dev ## Regenerate the committed openapi.yaml
+schema: install-dev ## Regenerate the committed openapi.yaml and fixtures/fact-file.schema.json
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file openapi.yaml
+	$(BIN)/python manage.py export_fact_file_schema
 
 # openapi-python-client formats its output with ruff, which it looks up on PATH.
 sdk: install-dev node_modules ## Generate clients/python and clients/typescript from openapi.yaml; type-check the TypeScript example
@@ -49,7 +50,7 @@ sdk: install-dev node_modules ## Generate clients/python and clients/typescript 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
 
-seed: install ## Load the fixtures (validated, all or nothing, idempotent)
+seed: install ## Load the countries, then import fixtures/kazakhstan-hungary.yaml with import_article (validated, all or nothing, idempotent)
 	$(BIN)/python manage.py load_records
 
 soak: install ## A few minutes of mixed reads and writes against gunicorn (DURATION=180 seconds)

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core.management import call_command
+from django.core.management.color import no_style
 from django.db import connection
 from django.db.migrations.loader import MigrationLoader
 from rest_framework.test import APIClient
@@ -57,11 +58,21 @@ def seed_database() -> None:
     """Load the fixtures and make the `editors` group with the migration's own function."""
     from cooperation.models import Source
 
-    if not Source.objects.filter(pk=1).exists():
+    if not Source.objects.exists():
+        # A flush empties the tables but leaves the id sequences where they were; the article's records
+        # take the ids that the tests and fixtures/README.md name (1, 2, ...), as on a fresh database.
+        reset_id_sequences()
         call_command("load_records", verbosity=0)
     migration = importlib.import_module("cooperation.migrations.0002_editors_group")
     state_apps = MigrationLoader(connection).project_state(("cooperation", "0002_editors_group")).apps
     migration.create_editors_group(state_apps, None)
+
+
+def reset_id_sequences() -> None:
+    statements = connection.ops.sequence_reset_by_name_sql(no_style(), connection.introspection.sequence_list())
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
 
 
 @pytest.fixture(scope="session")

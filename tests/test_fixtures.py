@@ -1,4 +1,4 @@
-"""The fixtures: the article's records, loaded with validation, all or nothing, idempotently."""
+"""The seed: the countries and the founding article's fact file, loaded with validation, idempotently."""
 
 from __future__ import annotations
 
@@ -11,60 +11,27 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.conf import settings
-from django.core.management import CommandError, call_command
+from django.core.management import call_command
 
+from cooperation.fact_files import read_fact_file
 from cooperation.management.commands.export_countries import iso_countries, render
 from cooperation.models import RECORD_MODELS, Country, Source
+from cooperation.registry import RECORD_RESOURCES
 
 pytestmark = pytest.mark.django_db
 
 FIXTURES = Path(settings.FIXTURE_DIRS[0])
 # A byte-for-byte copy of ../shared/seed/, committed so that the check needs nothing outside the repository.
 SEED = FIXTURES / "kazakhstan-hungary-cooperation.txt"
-# The API's resource names, as fixtures/README.md names each record (e.g. trade-figures/1).
-RESOURCES = {
-    "cooperation.tradefigure": "trade-figures",
-    "cooperation.investment": "investments",
-    "cooperation.culturallandmark": "cultural-landmarks",
-    "cooperation.scholarshipprogram": "scholarship-programs",
-    "cooperation.culturalinitiative": "cultural-initiatives",
-}
+# The founding article's fact file, which `make seed` imports.
+FACT_FILE = FIXTURES / "kazakhstan-hungary.yaml"
+FOUNDING_TITLE = "Kazakhstan, Hungary expand cooperation"
 
 
 def table_counts() -> dict[str, int]:
     """Rows in every table of the app: models, their histories and many-to-many tables."""
     app = apps.get_app_config("cooperation")
     return {model._meta.db_table: model._base_manager.count() for model in app.get_models(include_auto_created=True)}
-
-
-def write_fixture(directory: Path, objects: Any) -> Path:
-    path = directory / "broken.json"
-    path.write_text(json.dumps(objects), encoding="utf-8")
-    return path
-
-
-def source_object(pk: int, title: str) -> dict[str, Any]:
-    return {
-        "model": "cooperation.source",
-        "pk": pk,
-        "fields": {"title": title, "language": "en", "text": "A test source. It states one thing."},
-    }
-
-
-def trade_figure_object(pk: int, source: int, quote: str) -> dict[str, Any]:
-    fields = {
-        "reporter": "KZ",
-        "partner": "HU",
-        "flow": "turnover",
-        "period_start": "2020-01-01",
-        "period_end": "2020-12-31",
-        "value": "1.00",
-        "currency": "USD",
-        "qualifier": "exact",
-        "source": source,
-        "source_quote": quote,
-    }
-    return {"model": "cooperation.tradefigure", "pk": pk, "fields": fields}
 
 
 def test_loading_again_changes_no_table() -> None:
@@ -77,7 +44,8 @@ def test_loading_again_changes_no_table() -> None:
 def test_loading_again_reports_nothing_created_or_updated() -> None:
     out = StringIO()
     call_command("load_records", stdout=out)
-    assert "0 created, 0 updated" in out.getvalue()
+    assert "Countries (countries.json): 0 created, 0 updated, 249 unchanged." in out.getvalue()
+    assert "Imported: 0 created, 0 updated, 11 unchanged." in out.getvalue()
 
 
 def test_loading_again_leaves_records_untouched() -> None:
@@ -106,99 +74,35 @@ def test_record_counts_match_the_article() -> None:
 def test_readme_names_every_record() -> None:
     """fixtures/README.md lists each record as <resource>/<id>; a record added without a line fails."""
     readme = (FIXTURES / "README.md").read_text(encoding="utf-8")
-    records = json.loads((FIXTURES / "records.json").read_text(encoding="utf-8"))
-    named = {f"{RESOURCES[item['model']]}/{item['pk']}" for item in records if item["model"] in RESOURCES}
+    article = Source.objects.get(title=FOUNDING_TITLE)
+    named = {
+        f"{resource.key.replace('_', '-')}/{pk}"
+        for resource in RECORD_RESOURCES
+        for pk in resource.model._default_manager.filter(source=article).values_list("pk", flat=True)
+    }
     mentioned = set(re.findall(r"\b([a-z-]+/\d+)\b", readme))
+    assert len(named) == 10
     assert named - mentioned == set()
 
 
-def test_quote_missing_from_source_fails_naming_the_object_and_field(tmp_path: Path) -> None:
-    path = write_fixture(
-        tmp_path,
-        [source_object(900, "Broken fixture source"), trade_figure_object(900, 900, "A sentence not in the text.")],
-    )
-    with pytest.raises(CommandError) as excinfo:
-        call_command("load_records", str(path), verbosity=0)
-    message = str(excinfo.value)
-    assert "cooperation.tradefigure 900" in message
-    assert "source_quote" in message
+def test_fact_file_holds_every_record_of_the_article() -> None:
+    """The founding article's fact file is where its records come from: one entry per stored record."""
+    document = read_fact_file(FACT_FILE)
+    article = Source.objects.get(title=document["source"]["title"])
+    assert article.pk == 1
+    for resource in RECORD_RESOURCES:
+        quotes = list(
+            resource.model._default_manager.filter(source=article).order_by("pk").values_list("source_quote", flat=True)
+        )
+        assert quotes == [entry["source_quote"] for entry in document[resource.key]]
 
 
-def test_quote_missing_from_source_loads_nothing(tmp_path: Path) -> None:
-    """The valid source before the broken record is rolled back with it."""
-    path = write_fixture(
-        tmp_path,
-        [source_object(900, "Broken fixture source"), trade_figure_object(900, 900, "A sentence not in the text.")],
-    )
-    before = table_counts()
-    with pytest.raises(CommandError):
-        call_command("load_records", str(path), verbosity=0)
-    assert not Source.objects.filter(title="Broken fixture source").exists()
-    assert table_counts() == before
-
-
-def test_valid_fixture_file_loads(tmp_path: Path) -> None:
-    """The broken-fixture tests fail for the quote alone: the same objects with a true quote load."""
-    path = write_fixture(
-        tmp_path, [source_object(900, "Valid fixture source"), trade_figure_object(900, 900, "It states one thing.")]
-    )
-    call_command("load_records", str(path), verbosity=0)
-    assert Source.objects.get(pk=900).tradefigures.get().pk == 900
-
-
-def test_objects_created_after_loading_get_a_free_id(tmp_path: Path) -> None:
-    """Regression: on PostgreSQL, rows loaded with explicit ids left the id sequence behind.
-
-    `loaddata` resets sequences after loading; without that, the next source, record or
-    admin/API create collides with a loaded row (duplicate key on cooperation_source_pkey).
-    """
-    probe = Source.objects.create(title="Probe", text="Probe.")
-    path = write_fixture(tmp_path, [source_object(probe.pk + 1, "Loaded at the next id")])
-    call_command("load_records", str(path), verbosity=0)
-    created = Source.objects.create(title="Created after loading", text="Created.")
-    assert created.pk > probe.pk + 1
-
-
-def test_malformed_json_raises_command_error(tmp_path: Path) -> None:
-    path = tmp_path / "malformed.json"
-    path.write_text('[{"model": "cooperation.source", ', encoding="utf-8")
-    with pytest.raises(CommandError) as excinfo:
-        call_command("load_records", str(path), verbosity=0)
-    assert "malformed.json" in str(excinfo.value)
-
-
-def test_unknown_fixture_name_raises_command_error() -> None:
-    with pytest.raises(CommandError) as excinfo:
-        call_command("load_records", "no-such-fixture", verbosity=0)
-    assert "no-such-fixture" in str(excinfo.value)
-
-
-@pytest.mark.parametrize(
-    ("model", "field", "values"),
-    [
-        ("cooperation.culturalinitiative", "countries", ["KZ", "XX"]),
-        ("cooperation.investment", "sectors", ["no-such-sector"]),
-    ],
-)
-def test_unknown_many_to_many_target_fails_naming_the_object_and_field(
-    tmp_path: Path, model: str, field: str, values: list[str]
-) -> None:
-    """Regression: a many-to-many value with no row behind it failed only at COMMIT, with a bare IntegrityError.
-
-    Foreign keys are checked by full_clean(), but many-to-many values go straight to `.set()`,
-    whose foreign-key constraints the database checks when the transaction commits.
-    """
-    quote = "The joint «Bars» foundation promotes the work of Kazakh writers"
-    fields: dict[str, Any] = {"source": 1, "source_quote": quote, field: values}
-    if model == "cooperation.culturalinitiative":
-        fields |= {"name": "Ghost initiative", "kind": "festival"}
-    else:
-        fields |= {"investor": "KZ", "recipient": "HU", "status": "interest"}
-    path = write_fixture(tmp_path, [{"model": model, "pk": 900, "fields": fields}])
-    with pytest.raises(CommandError) as excinfo:
-        call_command("load_records", str(path), verbosity=0)
-    assert f"{model} 900" in str(excinfo.value)
-    assert field in str(excinfo.value)
+def test_records_of_the_article_have_their_fact_file_ids() -> None:
+    """On a fresh database the entries become ids 1, 2, 3... in file order, as fixtures/README.md names them."""
+    article = Source.objects.get(title=FOUNDING_TITLE)
+    for resource in RECORD_RESOURCES:
+        ids = list(resource.model._default_manager.filter(source=article).order_by("pk").values_list("pk", flat=True))
+        assert ids == list(range(1, len(ids) + 1))
 
 
 def test_countries_fixture_is_what_export_countries_generates() -> None:

@@ -1,130 +1,75 @@
-"""Load fixtures with full model validation, all or nothing, idempotently.
+"""Seed a database: the reference countries, then the articles' fact files through `import_article`.
 
-Django's `loaddata` saves raw rows without calling `full_clean()`, so a quote
-missing from its source would load silently. This command validates every
-object exactly as the admin and the API do, inside one transaction, and
-leaves unchanged objects untouched so that loading twice changes nothing.
+Countries are reference data generated from ISO 3166-1 (`fixtures/countries.json`, written by
+`export_countries`). They load as a Django fixture, but with `full_clean()` on every object (which
+`loaddata` skips), and rows that already hold the file's values are left untouched. The articles'
+sources and records have one way in, `manage.py import_article`, called here for each file of
+ARTICLES. Everything happens in one transaction, and running the command twice changes nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import os
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.core import serializers
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.core.management.color import no_style
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
 from django.core.serializers.base import DeserializationError, DeserializedObject
-from django.db import connection, models, transaction
+from django.db import transaction
 
-# The article's data, in dependency order: countries, then sources, then records.
-DEFAULT_FIXTURES = ["countries", "sources", "records"]
-TIMESTAMPS = {"created_at", "updated_at"}
+from cooperation.models import Country
+
+COUNTRIES = Path(settings.FIXTURE_DIRS[0]) / "countries.json"
+# The articles' fact files in fixtures/, imported in this order.
+ARTICLES = ["kazakhstan-hungary.yaml"]
 
 
 class Command(BaseCommand):
-    help = "Validate and load fixtures (default: countries, sources, records) in one transaction."
-
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("fixtures", nargs="*", default=DEFAULT_FIXTURES, help="Fixture names or paths.")
+    help = "Load the countries, then import the articles' fact files (fixtures/kazakhstan-hungary.yaml)."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        tally = {"created": 0, "updated": 0, "unchanged": 0}
-        loaded_models: set[type[models.Model]] = set()
         with transaction.atomic():
-            for name in options["fixtures"]:
-                path = fixture_path(name)
-                for position, item in enumerate(deserialize(path), start=1):
-                    try:
-                        tally[save_validated(item)] += 1
-                    except ValidationError as exc:
-                        raise CommandError(
-                            f"{path.name}, object {position} ({item.object._meta.label_lower} {item.object.pk}): "
-                            f"{describe(exc)}. Nothing was loaded."
-                        ) from exc
-                    loaded_models.add(type(item.object))
-            reset_sequences(loaded_models)
-        self.stdout.write(
-            f"Loaded {sum(tally.values())} objects: {tally['created']} created, "
-            f"{tally['updated']} updated, {tally['unchanged']} unchanged."
-        )
+            tally = load_countries()
+            if options["verbosity"] > 0:
+                counts = ", ".join(f"{count} {action}" for action, count in tally.items())
+                self.stdout.write(f"Countries ({COUNTRIES.name}): {counts}.")
+            for article in ARTICLES:
+                path = os.path.relpath(Path(settings.FIXTURE_DIRS[0]) / article)
+                call_command("import_article", path, verbosity=options["verbosity"], stdout=self.stdout)
 
 
-def fixture_path(name: str) -> Path:
-    candidate = Path(name)
-    if candidate.suffix == ".json" and candidate.is_file():
-        return candidate
-    for directory in settings.FIXTURE_DIRS:
-        path = Path(directory) / f"{name}.json"
-        if path.is_file():
-            return path
-    raise CommandError(f"No fixture named {name!r} in {', '.join(map(str, settings.FIXTURE_DIRS))}.")
-
-
-def deserialize(path: Path) -> list[DeserializedObject]:
+def load_countries() -> dict[str, int]:
+    tally = {"created": 0, "updated": 0, "unchanged": 0}
     try:
-        with path.open(encoding="utf-8") as stream:
-            return list(serializers.deserialize("json", stream, handle_forward_references=False))
+        with COUNTRIES.open(encoding="utf-8") as stream:
+            items = list(serializers.deserialize("json", stream))
     except DeserializationError as exc:
-        raise CommandError(f"{path.name}: {exc}. Nothing was loaded.") from exc
-
-
-def save_validated(item: DeserializedObject) -> str:
-    """Validate one object and create, update or leave it; return which."""
-    obj = item.object
-    model = type(obj)
-    stored = model._default_manager.filter(pk=obj.pk).first()
-    obj._state.adding = stored is None
-    obj.full_clean()
-    m2m = item.m2m_data or {}
-    validate_many_to_many(model, m2m)
-    if stored is not None and same_values(stored, obj, m2m):
-        return "unchanged"
-    if stored is not None:
-        for name in TIMESTAMPS & {field.name for field in model._meta.fields}:
-            setattr(obj, name, getattr(stored, name))
-    obj.save()
-    for name, values in m2m.items():
-        getattr(obj, name).set(values)
-    return "created" if stored is None else "updated"
-
-
-def validate_many_to_many(model: type[models.Model], m2m: Mapping[str, Sequence[Any]]) -> None:
-    # The database checks these links only at commit; name the bad value here instead.
-    for name, values in m2m.items():
-        related = model._meta.get_field(name).related_model
-        known = set(related._default_manager.filter(pk__in=values).values_list("pk", flat=True))  # type: ignore[union-attr]
-        unknown = [str(value) for value in values if value not in known]
-        if unknown:
-            raise ValidationError({name: f"Unknown {related._meta.verbose_name}: {', '.join(unknown)}."})  # type: ignore[union-attr]
-    clean_countries = getattr(model, "clean_countries", None)
-    if clean_countries is not None and "countries" in m2m:
+        raise CommandError(f"{COUNTRIES.name}: {exc}. Nothing was loaded.") from exc
+    for position, item in enumerate(items, start=1):
         try:
-            clean_countries(m2m["countries"])
+            tally[save_country(item)] += 1
         except ValidationError as exc:
-            raise ValidationError({"countries": exc.messages}) from exc
+            problems = "; ".join(f"{name}: {' '.join(messages)}" for name, messages in exc.message_dict.items())
+            raise CommandError(f"{COUNTRIES.name}, object {position} ({item.object.pk}): {problems}.") from exc
+    return tally
 
 
-def same_values(stored: models.Model, obj: models.Model, m2m: Mapping[str, Sequence[Any]]) -> bool:
-    for field in obj._meta.concrete_fields:
-        if field.name not in TIMESTAMPS and field.value_from_object(stored) != field.value_from_object(obj):
-            return False
-    return all(set(getattr(stored, name).values_list("pk", flat=True)) == set(values) for name, values in m2m.items())
-
-
-def describe(exc: ValidationError) -> str:
-    if hasattr(exc, "error_dict"):
-        return "; ".join(f"{field}: {' '.join(messages)}" for field, messages in exc.message_dict.items())
-    return " ".join(exc.messages)
-
-
-def reset_sequences(loaded_models: set[type[models.Model]]) -> None:
-    """Move id sequences past the loaded ids (PostgreSQL), as `loaddata` does, so new rows get free ids."""
-    statements = connection.ops.sequence_reset_sql(no_style(), list(loaded_models))
-    if statements:
-        with connection.cursor() as cursor:
-            for statement in statements:
-                cursor.execute(statement)
+def save_country(item: DeserializedObject) -> str:
+    """Validate one country and create, update or leave it; return which."""
+    country = item.object
+    if not isinstance(country, Country):
+        raise ValidationError({"model": f"{COUNTRIES.name} holds countries only, not {country._meta.label_lower}."})
+    stored = Country.objects.filter(pk=country.pk).first()
+    country._state.adding = stored is None
+    country.full_clean()
+    fields = Country._meta.concrete_fields
+    if stored is not None and all(
+        field.value_from_object(stored) == field.value_from_object(country) for field in fields
+    ):
+        return "unchanged"
+    country.save()
+    return "created" if stored is None else "updated"
