@@ -109,7 +109,10 @@ def validate_many_to_many(model: type[models.Model], m2m: Mapping[str, Sequence[
 
 
 def same_values(stored: models.Model, obj: models.Model, m2m: Mapping[str, Sequence[Any]]) -> bool:
+    # Fields nobody writes (the folded search column, generated columns) follow from the others.
     for field in obj._meta.concrete_fields:
+        if not field.editable:
+            continue
         if field.name not in TIMESTAMPS and field.value_from_object(stored) != field.value_from_object(obj):
             return False
     return all(set(getattr(stored, name).values_list("pk", flat=True)) == set(values) for name, values in m2m.items())
