@@ -21,6 +21,7 @@ from typing import Any, ClassVar
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import RegexValidator, URLValidator
 from django.db import models
 from django.utils.text import capfirst
 from drf_spectacular.types import OpenApiTypes
@@ -28,7 +29,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cooperation.countries import alpha2_code
-from cooperation.models import COUNT_MAX, MONEY_MAX_DIGITS, Country
+from cooperation.models import COUNT_MAX, MONEY_MAX_DIGITS, Country, currency_validator, sector_validator
 
 # --- Country codes ---------------------------------------------------------------------------------------
 
@@ -271,6 +272,59 @@ class CountryCodeField(RelatedKeyField):
             raise drf_error(exc) from exc
         country: Country = super().to_internal_value(code)
         return country
+
+
+# --- Codes, slugs and URLs of this API -------------------------------------------------------------------
+
+
+@extend_schema_field({"type": "string", "pattern": "^[A-Za-z]{3}$", "example": "USD"})
+class CurrencyField(StrictCharField):
+    """An ISO 4217 code, accepted in any case and stored upper-case."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 3)
+        kwargs.setdefault("trim_whitespace", False)
+        kwargs.setdefault("validators", [currency_validator])
+        kwargs.setdefault("help_text", "ISO 4217 currency code (e.g. USD); any case, returned upper-case.")
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> str:
+        return str(super().to_internal_value(data)).upper()
+
+
+class SectorsField(ManyKeysField):
+    """Sectors as a list of lower-case slugs; new slugs are added to the vocabulary on write."""
+
+    child = StrictCharField(max_length=50, validators=[sector_validator])
+
+    def to_internal_value(self, data: Any) -> list[str]:
+        return sorted(set(super().to_internal_value(data)))
+
+
+# http(s)/ftp(s) URLs with a domain name: a subset of what Django's URLValidator accepts, so the schema's
+# pattern and the API agree on every value (the bare `format: uri` would admit "urn:x", which Django refuses).
+SOURCE_URL_PATTERN = (
+    r"^(?:(?:https?|ftps?)://(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?\.){1,4}[A-Za-z]{2,30}"
+    r"(?:/[^\s\x00]*)?)?$"
+)
+
+
+@extend_schema_field(
+    {"type": "string", "maxLength": 500, "pattern": SOURCE_URL_PATTERN, "example": "https://example.com/news/1"}
+)
+class SourceURLField(StrictCharField):
+    """An http(s) or ftp(s) URL with a domain name, or "" when the source has none."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("validators", []).extend([RegexValidator(SOURCE_URL_PATTERN, self.message), self.valid_url])
+        super().__init__(**kwargs)
+
+    message = "Enter an http(s) or ftp(s) URL with a domain name, or leave it empty."
+
+    @classmethod
+    def valid_url(cls, value: str) -> None:
+        # Called through a function, not listed as a URLValidator, whose `format: uri` would widen the schema.
+        URLValidator(message=cls.message)(value)
 
 
 class StrictModelSerializer(serializers.ModelSerializer[Any]):
