@@ -235,17 +235,22 @@ class RelatedKeyField(serializers.PrimaryKeyRelatedField[Any]):
 
 
 class RelatedIdField(RelatedKeyField):
-    """A related row by its integer id: DRF alone also takes "5"."""
+    """A related row by its primary key, in the JSON type of that key: DRF alone also takes "5" for 5."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.integer_key = True
         if self.queryset is not None:
-            name = capfirst(str(self.queryset.model._meta.verbose_name))
-            self.error_messages["does_not_exist"] = f"{name} {{pk_value}} does not exist."
+            meta = self.queryset.model._meta
+            self.integer_key = isinstance(meta.pk, models.IntegerField)
+            self.error_messages["does_not_exist"] = f"{capfirst(str(meta.verbose_name))} {{pk_value}} does not exist."
 
     def to_internal_value(self, data: Any) -> Any:
-        if isinstance(data, bool) or not isinstance(data, int):
-            raise serializers.ValidationError(f"Expected an id (integer), got {type(data).__name__}.")
+        expected, name = (int, "an id (integer)") if self.integer_key else (str, "a key (string)")
+        if isinstance(data, bool) or not isinstance(data, expected):
+            raise serializers.ValidationError(f"Expected {name}, got {type(data).__name__}.")
+        if isinstance(data, str) and "\x00" in data:
+            raise serializers.ValidationError("Must not contain NUL bytes.")
         return super().to_internal_value(data)
 
 

@@ -10,6 +10,7 @@ from django.db import models
 from rest_framework import serializers
 
 from cooperation import fields
+from cooperation import models as models_module
 from cooperation.urls import router
 from tests.helpers import assert_error_shape, detail_url, make_user, token_client
 
@@ -96,3 +97,23 @@ def test_filter_decimal_and_body_decimal_share_one_pattern():
     """The money filters take exactly the strings a money field of a body takes (one decimal_pattern())."""
     body_field = fields.StrictDecimalField(max_digits=fields.MONEY_MAX_DIGITS, decimal_places=2)
     assert body_field.pattern == fields.MONEY_PATTERN
+
+
+def test_a_relation_is_keyed_in_the_json_type_of_its_primary_key(db):
+    """Undeclared relations come from the mappings: an integer id for sources, a string key for sectors."""
+
+    class Probe(fields.StrictModelSerializer):
+        class Meta:
+            model = models_module.Investment
+            fields = ["source", "sectors", "investor"]
+
+    probe = Probe().fields
+    assert isinstance(probe["source"], fields.RelatedIdField)
+    assert isinstance(probe["investor"], fields.CountryCodeField)
+    assert isinstance(probe["sectors"], fields.ManyKeysField)
+    assert isinstance(probe["sectors"].child, fields.RelatedIdField)
+    assert probe["sectors"].child.run_validation("logistics").pk == "logistics"
+    with pytest.raises(serializers.ValidationError, match="Expected a key"):
+        probe["sectors"].child.run_validation(5)
+    with pytest.raises(serializers.ValidationError, match="Expected an id"):
+        probe["source"].run_validation("1")
