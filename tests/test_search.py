@@ -174,10 +174,15 @@ def test_every_searched_field_is_in_the_views_search(db):
     ],
 )
 def test_postgresql_search_can_use_the_trigram_index(api_client, db, route, table):
-    """The search's LIKE is one the trigram index serves (the planner is told to avoid a scan of every row)."""
+    """The search's LIKE is one the trigram index serves (the planner is told to avoid a scan of every row).
+
+    The list's count is read: its page query may rightly prefer walking the ordering's index when the
+    table is as small as a test's, and the count has no ordering to walk.
+    """
     with CaptureQueriesContext(connection) as captured:
         api_client.get(reverse(route), {"search": "petofi"})
-    sql = next(query["sql"] for query in reversed(captured.captured_queries) if "search_text" in query["sql"])
+    sql = next(query["sql"] for query in captured.captured_queries if "COUNT(" in query["sql"])
+    assert "search_text" in sql
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute(f"EXPLAIN {sql}")
