@@ -8,25 +8,26 @@ invalid form into a 400 naming the parameter.
 
 from __future__ import annotations
 
-import datetime
-import re
 from typing import Any
 
 import django_filters
 import django_filters.rest_framework
-from django import forms
-from django.db.models import QuerySet
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
+from django.db.models import Q, QuerySet
 from rest_framework import filters as drf_filters
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
-from cooperation.countries import is_known_country
+from cooperation.fields import (
+    BooleanFilter,
+    CountFilter,
+    CountryColumnFilter,
+    CountryFilter,
+    MoneyFilter,
+    PairFilter,
+    YearFilter,
+)
 from cooperation.models import (
-    COUNT_MAX,
-    MONEY_MAX_DIGITS,
     Country,
     CulturalInitiative,
     CulturalLandmark,
@@ -41,155 +42,11 @@ from cooperation.models import (
     TradeFigure,
 )
 from cooperation.pagination import OrderTerm, default_terms, with_primary_key
+from cooperation.search import fold
 
 
-def clean_country_code(value: str) -> str:
-    """An alpha-2 code, any case, that names a known country; returned upper-case."""
-    code = value.upper()
-    if not re.fullmatch(r"[A-Z]{2}", code):
-        raise forms.ValidationError(f"'{value[:50]}' is not an ISO 3166-1 alpha-2 code.", code="invalid")
-    if not is_known_country(code):
-        raise forms.ValidationError(f"Unknown country code '{code}'.", code="unknown_country")
-    return code
-
-
-class CountryCodeField(forms.CharField):
-    def __init__(self, **kwargs: Any) -> None:
-        # Exactly as the schema's pattern says: no surrounding whitespace.
-        kwargs["strip"] = False
-        super().__init__(**kwargs)
-
-    def clean(self, value: Any) -> str | None:
-        value = super().clean(value)
-        return clean_country_code(value) if value else None
-
-
-class CountryPairField(forms.CharField):
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs["strip"] = False
-        super().__init__(**kwargs)
-
-    def clean(self, value: Any) -> tuple[str, str] | None:
-        value = super().clean(value)
-        if not value:
-            return None
-        parts = value.split(",")
-        if len(parts) != 2:
-            raise forms.ValidationError("Give exactly two country codes separated by a comma, such as KZ,HU.")
-        first, second = (clean_country_code(part) for part in parts)
-        if first == second:
-            raise forms.ValidationError(f"A pair needs two different countries, not {first} twice.")
-        return first, second
-
-
-class StrictBooleanField(forms.Field):
-    """`true`/`false` (also 1/0); anything else is an error, not a silently ignored filter."""
-
-    def to_python(self, value: Any) -> bool | None:
-        if value in (None, ""):
-            return None
-        text = str(value).strip().lower()
-        if text in ("true", "1"):
-            return True
-        if text in ("false", "0"):
-            return False
-        raise forms.ValidationError(f"Must be true or false, not '{str(value)[:50]}'.")
-
-
-# No example: Swagger UI would fill every country parameter with the same code (reporter=KZ&partner=KZ).
-COUNTRY_CODE_SCHEMA = {"type": "string", "pattern": "^[A-Za-z]{2}$"}
-
-
-@extend_schema_field(COUNTRY_CODE_SCHEMA)
-class CountryFilter(django_filters.CharFilter):
-    """Records in which the country takes part, on either side."""
-
-    field_class = CountryCodeField
-
-    def filter(self, qs: Any, value: str | None) -> Any:
-        return qs.involving(value) if value else qs
-
-
-@extend_schema_field({"type": "string", "pattern": "^[A-Za-z]{2},[A-Za-z]{2}$", "example": "KZ,HU"})
-class PairFilter(django_filters.CharFilter):
-    """Records between two countries, in either direction."""
-
-    field_class = CountryPairField
-
-    def filter(self, qs: Any, value: tuple[str, str] | None) -> Any:
-        return qs.for_pair(*value) if value else qs
-
-
-@extend_schema_field(COUNTRY_CODE_SCHEMA)
-class CountryColumnFilter(django_filters.CharFilter):
-    """One country column (reporter, investor, ...), by alpha-2 code in any case."""
-
-    field_class = CountryCodeField
-
-
-class StrictIntegerField(forms.IntegerField):
-    """ASCII digits only: Django's IntegerField also takes "2024.0" and "٢٠٢٤", which the schema's integer does not."""
-
-    def to_python(self, value: Any) -> int | None:
-        if value not in self.empty_values and not re.fullmatch(r"-?[0-9]{1,18}", str(value)):
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return super().to_python(value)
-
-
-DECIMAL_PATTERN = rf"^-?[0-9]{{1,{MONEY_MAX_DIGITS - 2}}}(?:\.[0-9]{{1,2}})?$"
-
-
-class StrictDecimalField(forms.DecimalField):
-    """A plain decimal as the schema's pattern has it: Django's DecimalField also takes "١٢" and "1e3"."""
-
-    def to_python(self, value: Any) -> Any:
-        if value not in self.empty_values and not re.fullmatch(DECIMAL_PATTERN, str(value)):
-            raise forms.ValidationError("Enter a decimal number such as 1500000.50.", code="invalid")
-        return super().to_python(value)
-
-
-@extend_schema_field(OpenApiTypes.INT)
-class IntegerFilter(django_filters.NumberFilter):
-    field_class = StrictIntegerField
-
-
-@extend_schema_field({"type": "integer", "minimum": 0, "maximum": COUNT_MAX})
-class CountFilter(IntegerFilter):
-    """A count, bounded like the PositiveIntegerField it filters."""
-
-
-@extend_schema_field({"type": "string", "format": "decimal", "pattern": DECIMAL_PATTERN, "example": "1000000.00"})
-class DecimalFilter(django_filters.NumberFilter):
-    field_class = StrictDecimalField
-
-
-@extend_schema_field({"type": "integer", "minimum": datetime.MINYEAR, "maximum": datetime.MAXYEAR, "example": 2023})
-class YearFilter(IntegerFilter):
-    """Records whose whole period lies in the calendar year."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("min_value", datetime.MINYEAR)
-        kwargs.setdefault("max_value", datetime.MAXYEAR)
-        super().__init__(**kwargs)
-
-    def filter(self, qs: Any, value: int | None) -> Any:
-        return qs.within_year(value) if value is not None else qs
-
-
-@extend_schema_field(OpenApiTypes.BOOL)
-class StrictBooleanFilter(django_filters.Filter):
-    field_class = StrictBooleanField
-
-
-def money_filter(field_name: str, lookup_expr: str, help_text: str) -> django_filters.NumberFilter:
-    # Bounded like the column itself, so 1e400 is a 400 and never reaches the database.
-    return DecimalFilter(
-        field_name=field_name,
-        lookup_expr=lookup_expr,
-        max_digits=MONEY_MAX_DIGITS,
-        decimal_places=2,
-        help_text=help_text,
-    )
+def money_filter(field_name: str, lookup_expr: str, help_text: str) -> MoneyFilter:
+    return MoneyFilter(field_name=field_name, lookup_expr=lookup_expr, help_text=help_text)
 
 
 def source_filter() -> django_filters.ModelChoiceFilter:
@@ -229,8 +86,11 @@ class StrictFilterSet(django_filters.FilterSet):
 
 
 class RecordFilterSet(StrictFilterSet):
-    country = CountryFilter(help_text="Records involving this country on either side (alpha-2, any case).")
-    pair = PairFilter(help_text="Records between two countries in either direction: two alpha-2 codes, e.g. KZ,HU.")
+    country = CountryFilter(help_text="Records involving this country on either side.")
+    pair = PairFilter(
+        help_text="Records between two countries in either direction: two ISO 3166-1 codes (alpha-2, alpha-3 "
+        "or numeric, any case), comma-separated, e.g. KZ,HU or kaz,348."
+    )
     source = source_filter()
 
 
@@ -245,8 +105,8 @@ class PeriodFilterSet(RecordFilterSet):
 
 
 class TradeFigureFilterSet(PeriodFilterSet):
-    reporter = CountryColumnFilter(help_text="Reporting country (alpha-2).")
-    partner = CountryColumnFilter(help_text="Partner country (alpha-2).")
+    reporter = CountryColumnFilter(help_text="Reporting country.")
+    partner = CountryColumnFilter(help_text="Partner country.")
     flow = django_filters.ChoiceFilter(choices=Flow.choices, help_text="turnover, export or import.")
     value_min = money_filter("value", "gte", "value at least this (decimal).")
     value_max = money_filter("value", "lte", "value at most this (decimal).")
@@ -262,8 +122,8 @@ class TradeFigureFilterSet(PeriodFilterSet):
 
 
 class InvestmentFilterSet(PeriodFilterSet):
-    investor = CountryColumnFilter(help_text="Investor country (alpha-2).")
-    recipient = CountryColumnFilter(help_text="Recipient country (alpha-2).")
+    investor = CountryColumnFilter(help_text="Investor country.")
+    recipient = CountryColumnFilter(help_text="Recipient country.")
     status = django_filters.ChoiceFilter(choices=InvestmentStatus.choices, help_text="realized, planned or interest.")
     sector = django_filters.CharFilter(
         field_name="sectors__slug",
@@ -279,8 +139,8 @@ class InvestmentFilterSet(PeriodFilterSet):
 
 
 class CulturalLandmarkFilterSet(RecordFilterSet):
-    located_in = CountryColumnFilter(help_text="Country where the landmark is (alpha-2).")
-    honoured_country = CountryColumnFilter(help_text="Country the landmark honours (alpha-2).")
+    located_in = CountryColumnFilter(help_text="Country where the landmark is.")
+    honoured_country = CountryColumnFilter(help_text="Country the landmark honours.")
     kind = django_filters.ChoiceFilter(choices=LandmarkKind.choices, help_text="Kind of landmark.")
     city = django_filters.CharFilter(lookup_expr="iexact", help_text="City, case-insensitive exact match.")
 
@@ -290,14 +150,10 @@ class CulturalLandmarkFilterSet(RecordFilterSet):
 
 
 class ScholarshipProgramFilterSet(RecordFilterSet):
-    sponsor = CountryColumnFilter(help_text="Sponsoring country (alpha-2).")
-    recipient = CountryColumnFilter(help_text="Recipient country (alpha-2).")
+    sponsor = CountryColumnFilter(help_text="Sponsoring country.")
+    recipient = CountryColumnFilter(help_text="Recipient country.")
     annual_grants_min = CountFilter(
-        field_name="annual_grants",
-        lookup_expr="gte",
-        min_value=0,
-        max_value=COUNT_MAX,
-        help_text="annual_grants at least this (integer).",
+        field_name="annual_grants", lookup_expr="gte", help_text="annual_grants at least this (integer)."
     )
 
     class Meta:
@@ -314,7 +170,7 @@ class CulturalInitiativeFilterSet(RecordFilterSet):
 
 
 class CountryFilterSet(StrictFilterSet):
-    has_records = StrictBooleanFilter(
+    has_records = BooleanFilter(
         method="filter_has_records",
         help_text="true: only countries that appear in at least one record; false: only those that appear in none.",
     )
@@ -388,7 +244,24 @@ class FilterBackend(django_filters.rest_framework.DjangoFilterBackend):
 
 
 class SearchFilter(drf_filters.SearchFilter):
-    """DRF's search, documented with the fields it looks in."""
+    """Every word of `?search=` must occur in one of the view's `search_fields`, in any case and accents.
+
+    The words are folded and looked up in the model's folded column (`Searchable.search_text`), which
+    holds exactly the fields without a prefix; fields with `=` match a whole value, in any case.
+    """
+
+    def filter_queryset(self, request: Request, queryset: QuerySet[Any], view: APIView) -> QuerySet[Any]:
+        search_fields = self.get_search_fields(view, request)
+        terms = self.get_search_terms(request)
+        if not search_fields or not terms:
+            return queryset
+        exact = [name.removeprefix("=") for name in search_fields if name.startswith("=")]
+        for term in terms:
+            condition = Q(search_text__contains=fold(term))
+            for name in exact:
+                condition |= Q(**{f"{name}__iexact": term})
+            queryset = queryset.filter(condition)
+        return queryset
 
     def get_schema_operation_parameters(self, view: APIView) -> list[dict[str, Any]]:
         fields = [name.lstrip("^=@$") for name in getattr(view, "search_fields", None) or []]
@@ -399,7 +272,8 @@ class SearchFilter(drf_filters.SearchFilter):
                 "name": self.search_param,
                 "required": False,
                 "in": "query",
-                "description": f"Case-insensitive text search in {', '.join(fields)}; every word must match.",
+                "description": f"Text search in {', '.join(fields)}, ignoring case and accents (petofi finds "
+                "Petőfi); every word must match.",
                 "schema": {"type": "string"},
             }
         ]

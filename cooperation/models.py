@@ -24,6 +24,7 @@ from cooperation.querysets import (
     ParticipantsQuerySet,
     TwoCountryQuerySet,
 )
+from cooperation.search import folded_fields
 
 currency_validator = RegexValidator(r"^[A-Z]{3}\Z", "Enter a three-letter upper-case ISO 4217 code, such as USD.")
 sector_validator = RegexValidator(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z", "Enter a lower-case slug, such as logistics.")
@@ -69,7 +70,33 @@ def choices_constraint(field: str, choices: type[models.TextChoices], name: str)
     return models.CheckConstraint(condition=Q(**{f"{field}__in": choices.values}), name=name)
 
 
-class Country(models.Model):
+class Searchable(models.Model):
+    """A model that `?search=` finds: its `search_fields` folded (lower case, no accents) in one column.
+
+    `save()` writes the column, and so does the querysets' `bulk_create()` (`SearchableQuerySet`);
+    `cooperation/search.py` says why one column.
+    """
+
+    search_text = models.TextField(
+        default="", editable=False, help_text="The searched fields, lower-case and without accents (for search)."
+    )
+
+    search_fields: ClassVar[tuple[str, ...]]
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.search_text = self.folded_search_text()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
+        super().save(*args, **kwargs)
+
+    def folded_search_text(self) -> str:
+        return folded_fields(*(getattr(self, name) for name in self.search_fields))
+
+
+class Country(Searchable):
     """An ISO 3166-1 country, identified by its alpha-2 code."""
 
     code = models.CharField(
@@ -85,6 +112,8 @@ class Country(models.Model):
 
     objects = CountryQuerySet.as_manager()
 
+    search_fields = ("name", "official_name")
+
     class Meta:
         ordering = ["name", "code"]
         verbose_name_plural = "countries"
@@ -97,7 +126,7 @@ class Country(models.Model):
         return f"{self.name} ({self.code})"
 
 
-class Source(models.Model):
+class Source(Searchable):
     """A published text that records cite; it keeps the full text to check quotes against."""
 
     title = models.CharField(max_length=300, help_text="Title of the article or document.")
@@ -117,6 +146,8 @@ class Source(models.Model):
 
     objects = ApiQuerySet.as_manager()
     history = RecordHistory()
+
+    search_fields = ("title", "publisher", "text")
 
     class Meta:
         ordering = ["title", "id"]
@@ -182,7 +213,7 @@ class Sector(models.Model):
         return self.slug
 
 
-class Record(models.Model):
+class Record(Searchable):
     """What every cooperation record has: its source, the quote, and timestamps."""
 
     source = models.ForeignKey(
@@ -339,8 +370,8 @@ COUNT_MAX = 2**31 - 1
 class TradeFigure(Period, Record):
     """Bilateral trade between two countries in one period."""
 
-    reporter = country_field("trade_figures_reported", "Country whose trade this is (alpha-2).")
-    partner = country_field("trade_figures_partnered", "The other country (alpha-2).")
+    reporter = country_field("trade_figures_reported", "Country whose trade this is.")
+    partner = country_field("trade_figures_partnered", "The other country.")
     flow = models.CharField(
         max_length=10,
         choices=Flow.choices,
@@ -381,6 +412,7 @@ class TradeFigure(Period, Record):
     history = RecordHistory()
 
     country_fields = ("reporter", "partner")
+    search_fields = ("notes", "source_quote")
 
     class Meta:
         ordering = ["period_start", "id"]
@@ -412,8 +444,8 @@ class TradeFigure(Period, Record):
 class Investment(Period, Record):
     """Capital from an investor country into a recipient country."""
 
-    investor = country_field("investments_made", "Country the capital comes from (alpha-2).")
-    recipient = country_field("investments_received", "Country the capital goes to (alpha-2).")
+    investor = country_field("investments_made", "Country the capital comes from.")
+    recipient = country_field("investments_received", "Country the capital goes to.")
     amount = models.DecimalField(
         max_digits=MONEY_MAX_DIGITS,
         decimal_places=2,
@@ -460,6 +492,7 @@ class Investment(Period, Record):
     history = RecordHistory(m2m_fields=[sectors])
 
     country_fields = ("investor", "recipient")
+    search_fields = ("description", "source_quote")
 
     class Meta:
         ordering = [F("period_start").asc(nulls_last=True), "id"]
@@ -496,9 +529,9 @@ class CulturalLandmark(Record):
 
     name = models.CharField(max_length=200, db_index=True, help_text="Name of the place or object.")
     kind = models.CharField(max_length=10, choices=LandmarkKind.choices, db_index=True, help_text="What it is.")
-    located_in = country_field("landmarks_located", "Country where it is (alpha-2).")
+    located_in = country_field("landmarks_located", "Country where it is.")
     city = models.CharField(max_length=100, blank=True, db_index=True, help_text="City where it is.")
-    honoured_country = country_field("landmarks_honouring", "Country it honours (alpha-2).")
+    honoured_country = country_field("landmarks_honouring", "Country it honours.")
     honours = models.CharField(max_length=300, blank=True, help_text="Whom or what it honours, in words.")
     established_on = models.DateField(null=True, blank=True, db_index=True, help_text="When it was established.")
     latitude = models.DecimalField(
@@ -525,6 +558,7 @@ class CulturalLandmark(Record):
     history = RecordHistory()
 
     country_fields = ("located_in", "honoured_country")
+    search_fields = ("name", "city", "honours", "description")
 
     class Meta:
         ordering = ["name", "id"]
@@ -565,8 +599,8 @@ class ScholarshipProgram(Record):
     """Grants that a sponsor country gives students of a recipient country."""
 
     name = models.CharField(max_length=200, db_index=True, help_text="Name of the programme.")
-    sponsor = country_field("scholarships_sponsored", "Country that funds the grants (alpha-2).")
-    recipient = country_field("scholarships_received", "Country whose students receive them (alpha-2).")
+    sponsor = country_field("scholarships_sponsored", "Country that funds the grants.")
+    recipient = country_field("scholarships_received", "Country whose students receive them.")
     annual_grants = models.PositiveIntegerField(
         null=True,
         blank=True,
@@ -605,6 +639,7 @@ class ScholarshipProgram(Record):
     history = RecordHistory()
 
     country_fields = ("sponsor", "recipient")
+    search_fields = ("name", "level", "description")
 
     class Meta:
         ordering = ["name", "id"]
@@ -637,6 +672,8 @@ class CulturalInitiative(Record):
 
     objects = ParticipantsQuerySet.as_manager()
     history = RecordHistory(m2m_fields=[countries])
+
+    search_fields = ("name", "description")
 
     class Meta:
         ordering = ["name", "id"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
+from collections.abc import Iterable
 from functools import reduce
 from operator import or_
 from typing import TYPE_CHECKING, Any
@@ -21,7 +22,26 @@ if TYPE_CHECKING:
     from cooperation.models import Record
 
 
-class ApiQuerySet(models.QuerySet[Any]):
+class SearchableQuerySet(models.QuerySet[Any]):
+    """Writes that skip `save()` still fill the folded search column (`Searchable`)."""
+
+    def bulk_create(self, objs: Iterable[Any], *args: Any, **kwargs: Any) -> list[Any]:
+        objs = list(objs)
+        for obj in objs:
+            obj.search_text = obj.folded_search_text()
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs: Iterable[Any], fields: Iterable[str], batch_size: int | None = None) -> int:
+        fields = list(fields)
+        if set(fields) & set(self.model.search_fields):
+            objs = list(objs)
+            for obj in objs:
+                obj.search_text = obj.folded_search_text()
+            fields.append("search_text")
+        return super().bulk_update(objs, fields, batch_size=batch_size)
+
+
+class ApiQuerySet(SearchableQuerySet):
     def for_api(self) -> ApiQuerySet:
         """Prefetch the many-to-many fields the API shows, so a page costs a fixed number of queries."""
         return self.prefetch_related(*(field.name for field in self.model._meta.many_to_many))
@@ -98,7 +118,7 @@ class ParticipantsQuerySet(RecordQuerySet):
         return Counter(dict(rows))
 
 
-class CountryQuerySet(models.QuerySet[Any]):
+class CountryQuerySet(SearchableQuerySet):
     def with_records(self, present: bool = True) -> CountryQuerySet:
         """Countries that appear (or, with present=False, never appear) in a record."""
         from cooperation.models import RECORD_MODELS

@@ -158,7 +158,7 @@ class DjangoFilterExtension(BaseDjangoFilterExtension):
 class StrictDecimalFieldExtension(OpenApiSerializerFieldExtension):
     """Document the exact decimal strings the field accepts (its own pattern)."""
 
-    target_class = "cooperation.serializers.StrictDecimalField"
+    target_class = "cooperation.fields.StrictDecimalField"
 
     def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
         return {"type": "string", "format": "decimal", "pattern": self.target.pattern}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http.response import HttpResponseBase
@@ -21,6 +22,7 @@ from rest_framework.utils.urls import replace_query_param
 from cooperation import filters, response_cache, serializers
 from cooperation.conditional import CACHE_CONTROL, key_type
 from cooperation.etags import digest_etag, has_version, instance_etag, not_modified, require_current, version_etag
+from cooperation.fields import COUNTRY_CODE_HELP, COUNTRY_CODE_PATTERN, parse_country_code
 from cooperation.history import VersionPagination, describe_versions, version_serializer, versions_of
 from cooperation.models import (
     Country,
@@ -36,7 +38,6 @@ from cooperation.profiles import countries_by_code, pair_profile, partner_summar
 from cooperation.registry import RECORD_RESOURCES
 from cooperation.representations import RowShape, Statement
 
-COUNTRY_CODE = "[A-Za-z]{2}"
 # The pair profile's latest records per resource.
 DEFAULT_RECENT = 10
 MAX_RECENT = 100
@@ -224,7 +225,7 @@ class TradeFigureViewSet(EditableViewSet):
     serializer_class = serializers.TradeFigureSerializer
     filterset_class = filters.TradeFigureFilterSet
     ordering_fields = ["period_start", "period_end", "value"]
-    search_fields = ["notes", "source_quote"]
+    search_fields = TradeFigure.search_fields
 
 
 class InvestmentViewSet(EditableViewSet):
@@ -234,7 +235,7 @@ class InvestmentViewSet(EditableViewSet):
     serializer_class = serializers.InvestmentSerializer
     filterset_class = filters.InvestmentFilterSet
     ordering_fields = ["amount", "period_start"]
-    search_fields = ["description", "source_quote"]
+    search_fields = Investment.search_fields
 
 
 class CulturalLandmarkViewSet(EditableViewSet):
@@ -244,7 +245,7 @@ class CulturalLandmarkViewSet(EditableViewSet):
     serializer_class = serializers.CulturalLandmarkSerializer
     filterset_class = filters.CulturalLandmarkFilterSet
     ordering_fields = ["name", "established_on"]
-    search_fields = ["name", "city", "honours", "description"]
+    search_fields = CulturalLandmark.search_fields
 
 
 class ScholarshipProgramViewSet(EditableViewSet):
@@ -254,7 +255,7 @@ class ScholarshipProgramViewSet(EditableViewSet):
     serializer_class = serializers.ScholarshipProgramSerializer
     filterset_class = filters.ScholarshipProgramFilterSet
     ordering_fields = ["name", "annual_grants"]
-    search_fields = ["name", "level", "description"]
+    search_fields = ScholarshipProgram.search_fields
 
 
 class CulturalInitiativeViewSet(EditableViewSet):
@@ -264,7 +265,7 @@ class CulturalInitiativeViewSet(EditableViewSet):
     serializer_class = serializers.CulturalInitiativeSerializer
     filterset_class = filters.CulturalInitiativeFilterSet
     ordering_fields = ["name", "established_on"]
-    search_fields = ["name", "description"]
+    search_fields = CulturalInitiative.search_fields
 
 
 class SourceViewSet(EditableViewSet):
@@ -273,23 +274,31 @@ class SourceViewSet(EditableViewSet):
     queryset = Source.objects.all()
     serializer_class = serializers.SourceSerializer
     ordering_fields = ["title", "published_on"]
-    search_fields = ["title", "publisher", "text"]
+    search_fields = Source.search_fields
 
 
 code_parameter = OpenApiParameter(
     "code",
     str,
     OpenApiParameter.PATH,
-    description="Alpha-2 code of the country (any case).",
-    pattern=f"^{COUNTRY_CODE}$",
+    description=f"The country. {COUNTRY_CODE_HELP}",
+    pattern=COUNTRY_CODE_PATTERN,
 )
 other_parameter = OpenApiParameter(
     "other",
     str,
     OpenApiParameter.PATH,
-    description="Alpha-2 code of the partner country (any case).",
-    pattern=f"^{COUNTRY_CODE}$",
+    description=f"The partner country. {COUNTRY_CODE_HELP}",
+    pattern=COUNTRY_CODE_PATTERN,
 )
+
+
+def path_country_code(raw: str) -> str:
+    """The alpha-2 code of the country a URL names by any ISO 3166-1 code; a 404 if it names none."""
+    try:
+        return parse_country_code(raw)
+    except DjangoValidationError as exc:
+        raise NotFound(f"Unknown country code '{raw[:50].strip(' ').upper()}'.") from exc
 
 
 @extend_schema_view(retrieve=extend_schema(parameters=[code_parameter]))
@@ -301,25 +310,17 @@ class CountryViewSet(ReadViewSet):
     filterset_class = filters.CountryFilterSet
     permission_classes = [permissions.AllowAny]
     lookup_field = "code"
-    lookup_value_regex = COUNTRY_CODE
     ordering_fields = ["name", "code"]
-    search_fields = ["name", "official_name", "=code", "=alpha3"]
+    search_fields = (*Country.search_fields, "=code", "=alpha3", "=numeric")
 
     def get_queryset(self) -> QuerySet[Country]:
         return Country.objects.all()
 
     def lookup_key(self, raw: str) -> Any:
-        return raw.upper()
+        return path_country_code(raw)
 
     def not_found(self, key: str) -> NotFound:
-        return NotFound(f"Unknown country code '{key.upper()}'.")
-
-
-def get_country(code: str) -> Country:
-    country = Country.objects.filter(code=code.upper()).first()
-    if country is None:
-        raise NotFound(f"Unknown country code '{code.upper()}'.")
-    return country
+        return NotFound(f"Unknown country code '{key[:50].strip(' ').upper()}'.")
 
 
 @extend_schema(parameters=[code_parameter])
@@ -332,7 +333,7 @@ class CountryPartnersView(generics.ListAPIView[Any]):
     pagination_class = PageNumberPagination
 
     def get_queryset(self) -> list[dict[str, Any]]:  # type: ignore[override]
-        return partner_summaries(get_country(self.kwargs["code"]).code)
+        return partner_summaries(path_country_code(self.kwargs["code"]))
 
 
 recent_parameter = OpenApiParameter(
@@ -357,15 +358,16 @@ class CountryPairView(generics.GenericAPIView[Any]):
         if (hit := cached.hit()) is not None:
             return hit
         recent = bounded_int(request, "recent", DEFAULT_RECENT, MAX_RECENT)
-        countries = countries_by_code(code.upper(), other.upper())
-        for raw in (code, other):
-            if raw.upper() not in countries:
-                raise NotFound(f"Unknown country code '{raw.upper()}'.")
-        if code.upper() == other.upper():
-            raise ValidationError({"other": [f"A pair needs two different countries, not {code.upper()} twice."]})
+        first, second = path_country_code(code), path_country_code(other)
+        if first == second:
+            raise ValidationError({"other": [f"A pair needs two different countries, not {first} twice."]})
+        countries = countries_by_code(first, second)
+        for alpha2 in (first, second):
+            if alpha2 not in countries:
+                raise NotFound(f"Unknown country code '{alpha2}'.")
         with cached.reading():
-            profile = pair_profile(countries[code.upper()], countries[other.upper()], recent)
-        pair = f"{code.upper()},{other.upper()}"
+            profile = pair_profile(countries[first], countries[second], recent)
+        pair = f"{first},{second}"
         for resource in RECORD_RESOURCES:
             url = request.build_absolute_uri(reverse(f"{resource.basename}-list"))
             profile[resource.key]["list"] = replace_query_param(url, "pair", pair)

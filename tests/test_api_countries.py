@@ -106,7 +106,7 @@ def test_detail_code_is_case_insensitive(api_client, db, code):
     assert response.json() == KAZAKHSTAN
 
 
-@pytest.mark.parametrize("code", ["XX", "zz", "kaz", "K"])
+@pytest.mark.parametrize("code", ["XX", "zz", "kazz", "K", "999", "39", "3980"])
 def test_unknown_code_is_404_in_the_error_shape(api_client, db, code):
     """A code that names no country is a 404 with the one error shape."""
     response = api_client.get(f"{reverse('country-list')}{code}/")

@@ -487,7 +487,9 @@ INVARIANTS = [
     ("cultural-landmark", {"located_in": "QQ"}, "located_in", "QQ"),
     ("scholarship-program", {"sponsor": "XY"}, "sponsor", "XY"),
     ("cultural-initiative", {"countries": ["KZ", "XX"]}, "countries", "XX"),
-    ("trade-figure", {"partner": "HUN"}, "partner", None),
+    ("trade-figure", {"partner": "HUNG"}, "partner", None),
+    ("trade-figure", {"partner": "999"}, "partner", "999"),
+    ("trade-figure", {"partner": "KAZ"}, "partner", "KZ"),
     ("trade-figure", {"partner": 7}, "partner", None),
     # currencies are ISO 4217 codes
     ("trade-figure", {"currency": "DOLLARS"}, "currency", None),

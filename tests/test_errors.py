@@ -83,8 +83,8 @@ BAD_PARAMETERS = [
     (SCHOLAR, "annual_grants_min", "-1"),
     # pairs
     *[(route, "pair", value) for route in RECORD_LISTS for value in ("KZ", "KZ,HU,DE", "KZ,", ",", "KZHU")],
-    # country codes that are not alpha-2 codes at all
-    *[(route, "country", value) for route in RECORD_LISTS for value in ("KAZ", "K", "12")],
+    # country codes that are no ISO 3166-1 code at all (alpha-2, alpha-3 or three-digit numeric)
+    *[(route, "country", value) for route in RECORD_LISTS for value in ("KAZA", "K", "12", "3980", "K Z", "\tKZ")],
     # enums
     (TRADE, "flow", "bogus"),
     (TRADE, "flow", "exports"),

@@ -31,8 +31,8 @@ FUZZ_SEED = int(os.environ.get("FUZZ_SEED", "20240501"))
 
 # Error codes of a 400 that names a record which does not exist (see the relaxation below).
 MISSING_RECORD_CODES = {
-    "does_not_exist",  # a body's `source` id or country code that no row has (DRF's related fields)
-    "unknown_country",  # a filter's well-formed alpha-2 code that is no country ("QQ")
+    "does_not_exist",  # a body's `source` id that no row has (DRF's related fields)
+    "unknown_country",  # a well-formed alpha-2, alpha-3 or numeric code of no country ("QQ", "QQQ", "999")
     "invalid_choice",  # the `source` filter's id that no source has (django-filter's ModelChoiceFilter)
 }
 

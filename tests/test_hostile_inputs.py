@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterator
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from django.apps import apps
@@ -22,6 +23,7 @@ from django.db import connection
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
+from cooperation.fields import COUNTRY_CODE_PATTERN
 from cooperation.schema import NO_NUL
 from cooperation.urls import router
 from tests.helpers import assert_error_shape, make_user, token_client
@@ -305,6 +307,60 @@ def test_body_over_the_size_limit_is_413(client, record_ids, path, method):
     assert_4xx(response, HTTPStatus.REQUEST_ENTITY_TOO_LARGE)
 
 
+# --- Country codes in every form ------------------------------------------------------------------------
+
+CODE_FILTERS = [(p, name) for p, name, schema in QUERY_PARAMETERS if schema.get("pattern") == COUNTRY_CODE_PATTERN]
+CODE_FIELDS = [
+    row
+    for row in BODY_FIELDS
+    if COUNTRY_CODE_PATTERN in (row[3].get("pattern"), row[3].get("items", {}).get("pattern"))
+]
+CODE_PATHS = sorted({(path, name) for path, _method, name in PATH_PARAMETERS if name in ("code", "other")})
+# ISO 3166-1 has alpha-2, alpha-3 and three-digit numeric codes; nothing else is one.
+NOT_CODES = ["KAZA", "3980", "39", "K Z", "+398", "\u0663\u0669\u0668", "\uff2b\uff3a", "K\u0301Z", "KZ\n", "0x1"]
+KAZAKHSTAN = ["KAZ", "kaz", "398", " Kz "]
+
+
+def test_the_catalogue_finds_the_country_codes():
+    assert len(CODE_FILTERS) >= 13
+    assert len(CODE_FIELDS) >= 27
+    assert len(CODE_PATHS) == 4
+
+
+@pytest.mark.parametrize("client", ["anonymous"], indirect=True)
+@pytest.mark.parametrize(("path", "parameter"), CODE_FILTERS, ids=map(ident, CODE_FILTERS))
+@pytest.mark.parametrize("value", NOT_CODES)
+def test_country_filter_of_no_code_form_is_400(client, record_ids, path, parameter, value):
+    response = send(client, "get", url_for(path, record_ids), data={parameter: value})
+    assert parameter in assert_4xx(response, HTTPStatus.BAD_REQUEST)["detail"]
+
+
+@pytest.mark.parametrize("client", ["anonymous"], indirect=True)
+@pytest.mark.parametrize(("path", "parameter"), CODE_FILTERS, ids=map(ident, CODE_FILTERS))
+@pytest.mark.parametrize("value", KAZAKHSTAN)
+def test_country_filter_takes_every_code_form(client, record_ids, path, parameter, value):
+    response = send(client, "get", url_for(path, record_ids), data={parameter: value})
+    assert response.status_code == HTTPStatus.OK, response.content[:300]
+
+
+@pytest.mark.parametrize(("path", "method", "field", "schema"), CODE_FIELDS, ids=map(ident, CODE_FIELDS))
+@pytest.mark.parametrize("value", NOT_CODES)
+@pytest.mark.parametrize("client", ["editor"], indirect=True)
+def test_country_field_of_no_code_form_is_400(client, record_ids, path, method, field, schema, value):
+    body = valid_body(path, method, record_ids)
+    body[field] = [value, "KZ"] if schema.get("type") == "array" else value
+    response = send(client, method, url_for(path, record_ids), body)
+    assert field in assert_4xx(response, HTTPStatus.BAD_REQUEST)["detail"]
+
+
+@pytest.mark.parametrize("client", ROLES, indirect=True)
+@pytest.mark.parametrize(("path", "parameter"), CODE_PATHS)
+@pytest.mark.parametrize("value", [*NOT_CODES, "999", "XXX"])
+def test_country_path_of_no_code_or_no_country_is_404(client, record_ids, path, parameter, value):
+    # Quoted: the client's URL parser would drop a raw newline.
+    assert_4xx(send(client, "get", url_for(path, record_ids, **{parameter: quote(value)})), HTTPStatus.NOT_FOUND)
+
+
 # --- Malformed bodies ----------------------------------------------------------------------------------------
 
 MALFORMED = ['{"title": ', "[", "nul", "{'title': 'x'}", '{"title": "x"} trailing', "\ufeff{}", '{"a": 1,}']
@@ -383,7 +439,8 @@ UNKNOWN_URLS = [
     f"/api/v1/trade-figures/{10**30}/",
     f"/api/v1/trade-figures/{2**63}/history/",
     "/api/v1/countries/XX/",
-    "/api/v1/countries/KAZ/",
+    "/api/v1/countries/KAZA/",
+    "/api/v1/countries/999/",
     "/api/v1/countries/KZ/partners/XX/",
     "/api/v1/trade-figures",
     "/api/v1/../../etc/passwd",

@@ -157,14 +157,17 @@ def test_matching_conditional_get_costs_one_query_of_one_column(api_client, db, 
 
 @pytest.mark.parametrize("rows", ROW_COUNTS)
 def test_partners_cost_a_constant_number_of_queries(api_client, db, django_assert_num_queries, rows):
-    """Kazakhstan's partner list costs the same whether it has 1 or 100 new partners."""
+    """Kazakhstan's partner list costs the same whether it has 1 or 100 new partners.
+
+    The path's code is read from the known codes in memory, so the country itself costs no query.
+    """
     source = SourceFactory()
     for code in other_countries(rows):
         TradeFigureFactory(source=source, reporter_id="KZ", partner_id=code)
         InvestmentFactory(source=source, investor_id=code, recipient_id="KZ")
     CulturalInitiativeFactory(source=source, countries=["KZ", *other_countries(rows)])
 
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         response = api_client.get(reverse("country-partners", args=["KZ"]), {"page_size": 1000})
 
     assert response.status_code == HTTPStatus.OK

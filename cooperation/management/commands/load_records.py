@@ -66,7 +66,8 @@ def save_country(item: DeserializedObject) -> str:
     stored = Country.objects.filter(pk=country.pk).first()
     country._state.adding = stored is None
     country.full_clean()
-    fields = Country._meta.concrete_fields
+    # Fields nobody writes (the folded search column) follow from the others.
+    fields = [field for field in Country._meta.concrete_fields if field.editable]
     if stored is not None and all(
         field.value_from_object(stored) == field.value_from_object(country) for field in fields
     ):
