@@ -237,6 +237,7 @@ SPECTACULAR_SETTINGS = {
         "cooperation.schema.require_response_properties",
         "cooperation.schema.document_error_responses",
         "cooperation.schema.document_strict_request_bodies",
+        "cooperation.csv_export.document_csv_responses",
     ],
 }
 

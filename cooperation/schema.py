@@ -9,6 +9,8 @@ from drf_spectacular.contrib.django_filters import DjangoFilterExtension as Base
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from rest_framework.permissions import SAFE_METHODS
 
+from cooperation import as_of
+
 
 class AutoSchema(openapi.AutoSchema):
     """drf-spectacular's schema, knowing that reading is public everywhere."""
@@ -19,6 +21,10 @@ class AutoSchema(openapi.AutoSchema):
             return []
         auths: list[dict[str, Any]] = super().get_auth()
         return auths
+
+    def get_override_parameters(self) -> list[Any]:
+        # `as_of` where the view reads a resource whose history is kept.
+        return [*super().get_override_parameters(), *as_of.schema_parameters(self.view)]
 
 
 class DjangoFilterExtension(BaseDjangoFilterExtension):

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 from rest_framework.utils.urls import replace_query_param
 
-from cooperation import filters, response_cache, serializers
+from cooperation import as_of, csv_export, filters, response_cache, serializers
 from cooperation.etags import digest_etag, has_version, instance_etag, not_modified, require_current, version_etag
 from cooperation.history import record_versions
 from cooperation.models import (
@@ -63,6 +63,8 @@ def answer_not_modified_first(view: Any, model: type[Model]) -> Any:
 
     @functools.wraps(view)
     def conditional_view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if "as_of" in request.GET:  # an older version, which the live row's tag says nothing about
+            return view(request, *args, **kwargs)
         header = request.headers.get("If-None-Match")
         raw = str(kwargs.get("pk", ""))
         if header and request.method in ("GET", "HEAD") and raw.isascii() and raw.isdigit() and len(raw) <= 18:
@@ -77,7 +79,7 @@ def answer_not_modified_first(view: Any, model: type[Model]) -> Any:
     return conditional_view
 
 
-class ReadViewSet(viewsets.GenericViewSet[Any]):
+class ReadViewSet(csv_export.CsvListMixin, viewsets.GenericViewSet[Any]):
     """Lists and details read straight into dicts (`RowShape`) and written by orjson.
 
     A detail builds no FilterSet and no serializer; its strong ETag comes from `updated_at`, so a
@@ -109,6 +111,10 @@ class ReadViewSet(viewsets.GenericViewSet[Any]):
         return super().finalize_response(request, response, *args, **kwargs)
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if csv_export.requested(request):
+            return csv_export.streaming_response(self, request)
+        if as_of.requested(request):
+            return as_of.list_response(self, request)
         cached = response_cache.slot(request)
         if (hit := cached.hit()) is not None:
             return hit
@@ -128,6 +134,8 @@ class ReadViewSet(viewsets.GenericViewSet[Any]):
         return cached.store(response.data) or response
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if as_of.requested(request):
+            return as_of.retrieve_response(self, request)
         model = self.shape.model
         raw = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
         pk = self.lookup_key(raw)
