@@ -254,6 +254,7 @@ SPECTACULAR_SETTINGS = {
         "cooperation.schema.document_error_responses",
         "cooperation.schema.document_rate_limits",
         "cooperation.schema.document_strict_request_bodies",
+        "cooperation.csv_export.document_csv_responses",
     ],
 }
 

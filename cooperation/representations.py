@@ -182,7 +182,9 @@ class RowShape:
         return list(dict.fromkeys(column.source for column in self.columns))
 
     def select(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        """The queryset reduced to this shape's columns, as tuples."""
+        """The queryset reduced to this shape's columns, as tuples (as it is when it already is)."""
+        if queryset._fields is not None:  # type: ignore[attr-defined]
+            return queryset
         return queryset.annotate(**dict(self.annotations)).values_list(*self.sources)
 
     @functools.cached_property
@@ -198,7 +200,7 @@ class RowShape:
 
     def read(self, queryset: QuerySet[Any]) -> list[dict[str, Any]]:
         """Dicts ready for orjson, in the serializer's field order, in one query."""
-        selected = self.select(queryset) if queryset._fields is None else queryset  # type: ignore[attr-defined]
+        selected = self.select(queryset)
         compiler = selected.query.get_compiler(selected.db)
         tuples = [values for chunk in compiler.execute_sql(MULTI) for values in chunk]
         return self.reader(selected, compiler).rows(tuples) if tuples else []

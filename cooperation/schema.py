@@ -17,6 +17,7 @@ from drf_spectacular.plumbing import ComponentRegistry, build_mocked_view
 from drf_spectacular.utils import extend_schema
 from rest_framework.permissions import SAFE_METHODS
 
+from cooperation import as_of
 from cooperation.errors import ErrorSerializer
 
 ERROR_REFERENCE = {"$ref": "#/components/schemas/Error"}
@@ -135,6 +136,10 @@ class AutoSchema(openapi.AutoSchema):
         if isinstance(self.view, EditableViewSet) and action in ("update", "partial_update", "destroy"):
             operation.setdefault("parameters", []).append(deepcopy(IF_MATCH))
             responses["412"] = deepcopy(PRECONDITION_FAILED)
+
+    def get_override_parameters(self) -> list[Any]:
+        # `as_of` where the view reads a resource whose history is kept.
+        return [*super().get_override_parameters(), *as_of.schema_parameters(self.view)]
 
 
 class DjangoFilterExtension(BaseDjangoFilterExtension):

@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
 from rest_framework.utils.urls import replace_query_param
 
-from cooperation import filters, response_cache, serializers
+from cooperation import as_of, csv_export, filters, response_cache, serializers
 from cooperation.conditional import CACHE_CONTROL, key_type
 from cooperation.etags import digest_etag, has_version, instance_etag, not_modified, require_current, version_etag
 from cooperation.fields import COUNTRY_CODE_HELP, COUNTRY_CODE_PATTERN, parse_country_code
@@ -62,7 +62,7 @@ def detail_statement(view_class: type[ReadViewSet], alias: str) -> Statement:
     return Statement.compile(by_key, (key_type(shape.model),), shape)
 
 
-class ReadViewSet(viewsets.GenericViewSet[Any]):
+class ReadViewSet(csv_export.CsvListMixin, viewsets.GenericViewSet[Any]):
     """Lists and details read straight into dicts (`RowShape`) and written by orjson.
 
     A detail builds no FilterSet and no serializer; its strong ETag comes from `updated_at`, so a
@@ -95,6 +95,10 @@ class ReadViewSet(viewsets.GenericViewSet[Any]):
         return super().finalize_response(request, response, *args, **kwargs)
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if csv_export.requested(request):
+            return csv_export.streaming_response(self, request)
+        if as_of.requested(request):
+            return as_of.list_response(self, request)
         cached = response_cache.slot(request)
         if (hit := cached.hit()) is not None:
             return hit
@@ -114,6 +118,8 @@ class ReadViewSet(viewsets.GenericViewSet[Any]):
         return cached.store(response.data) or response
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        if as_of.requested(request):
+            return as_of.retrieve_response(self, request)
         model = self.shape.model
         raw = self.kwargs[self.lookup_url_kwarg or self.lookup_field]
         pk = self.lookup_key(raw)

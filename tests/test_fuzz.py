@@ -67,6 +67,8 @@ CROSS_VALUE_RULES = (
     "Give both period_start and period_end",  # one of the two nullable period dates
     "does not occur verbatim in the text of source",  # a quote the cited (existing) source does not contain
     "The text no longer contains the quote",  # a source text that drops a quote that records cite
+    "A CSV export holds the whole filtered list",  # format=csv with page, page_size or cursor
+    "is in the future (now is",  # an as_of after the moment of the request: a rule relative to the clock
 )
 
 

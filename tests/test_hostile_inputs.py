@@ -80,7 +80,13 @@ BOUNDED_FIELDS = [
     if {"maxLength", "enum", "$ref"} & set(row[3]) or row[3].get("pattern", "").startswith(("^[A-Za-z", "^ *", "^(?:("))
 ]
 DATE_FIELDS = [row for row in BODY_FIELDS if row[3].get("format") == "date"]
-LIST_PATHS = [path for path, method, operation in operations() if method == "get" and "ordering" in str(operation)]
+
+
+def takes(operation: dict[str, Any], name: str) -> bool:
+    return any(parameter["name"] == name for parameter in operation.get("parameters", []))
+
+
+LIST_PATHS = [path for path, method, operation in operations() if method == "get" and takes(operation, "ordering")]
 NUMBER_FILTERS = [
     (path, name)
     for path, name, schema in QUERY_PARAMETERS
@@ -92,9 +98,16 @@ CONSTRAINED_FILTERS = [
     if schema.get("pattern", NO_NUL) != NO_NUL
     or "enum" in schema
     or schema.get("type") in ("integer", "number", "boolean")
-    or schema.get("format") in ("date", "decimal")
+    or schema.get("format") in ("date", "date-time", "decimal")
 ]
 DATE_FILTERS = [(path, name) for path, name, schema in QUERY_PARAMETERS if schema.get("format") == "date"]
+DATETIME_FILTERS = [(path, name) for path, name, schema in QUERY_PARAMETERS if schema.get("format") == "date-time"]
+CSV_LISTS = [
+    path
+    for path, method, operation in operations()
+    if method == "get" and "text/csv" in operation["responses"]["200"].get("content", {})
+]
+FORMAT_FILTERS = [(path, name) for path, name, _schema in QUERY_PARAMETERS if name == "format"]
 YEAR_FILTERS = [(path, name) for path, name, _schema in QUERY_PARAMETERS if name == "year"]
 
 
@@ -235,6 +248,33 @@ def test_date_field_out_of_range_is_400(client, record_ids, path, method, field,
     assert field in assert_4xx(response, HTTPStatus.BAD_REQUEST)["detail"]
 
 
+BAD_DATETIMES = [
+    *BAD_DATES,
+    "2024-01-01",
+    "2024-01-01T12:00:00",
+    "2024-01-01T12:00:00 01:00",
+    "2024-01-01T25:00:00Z",
+    "2024-01-01T12:00:00+24:00",
+    "0001-01-01T00:00:00+14:00",
+    "9999-12-31T23:59:59-14:00",
+    "9999-12-31T23:59:59Z",
+    "now",
+    "1712000000",
+    "2024-01-01T12:00:00Z; DROP TABLE x",
+    "\uff12\uff10\uff12\uff14-01-01T00:00:00Z",  # full-width digits
+]
+
+
+@pytest.mark.parametrize("client", ["anonymous"], indirect=True)
+@pytest.mark.parametrize(("path", "parameter"), DATETIME_FILTERS, ids=map(ident, DATETIME_FILTERS))
+@pytest.mark.parametrize("value", BAD_DATETIMES)
+def test_bad_moment_is_400_naming_the_parameter(client, record_ids, path, parameter, value):
+    """A malformed, offset-less, out-of-range or future as_of, on lists and details alike."""
+    response = send(client, "get", url_for(path, record_ids), data={parameter: value})
+    body = assert_4xx(response, HTTPStatus.BAD_REQUEST)
+    assert {error["field"] for error in body["errors"]} == {parameter}
+
+
 # --- Numbers out of range or not numbers ---------------------------------------------------------------------
 
 BAD_NUMBERS = ["1e400", "-1e400", "NaN", "nan", "Infinity", "-Infinity", "inf", str(2**63), str(-(2**63) - 1), "1e-400"]
@@ -265,6 +305,43 @@ def test_number_field_out_of_range_is_400(client, record_ids, path, method, fiel
     raw = json.dumps(body).replace('"@@NUMBER@@"', json.dumps(literal) if quoted else literal)
     response = send(client, method, url_for(path, record_ids), raw)
     assert_4xx(response, HTTPStatus.BAD_REQUEST)
+
+
+# --- CSV -----------------------------------------------------------------------------------------------------
+
+BAD_FORMATS = ["xml", "CSV", "csv ", "csv,json", "\uff43\uff53\uff56", "../csv", "text/csv", "csv%00"]
+
+
+@pytest.mark.parametrize("client", ["anonymous"], indirect=True)
+@pytest.mark.parametrize(("path", "parameter"), FORMAT_FILTERS, ids=map(ident, FORMAT_FILTERS))
+@pytest.mark.parametrize("value", BAD_FORMATS)
+def test_unknown_format_is_400_naming_it(client, record_ids, path, parameter, value):
+    response = send(client, "get", f"{url_for(path, record_ids)}?{parameter}={value}")
+    assert parameter in assert_4xx(response, HTTPStatus.BAD_REQUEST)["detail"]
+
+
+@pytest.mark.parametrize("client", ["anonymous"], indirect=True)
+@pytest.mark.parametrize(
+    ("path", "parameter"),
+    [row for row in CONSTRAINED_FILTERS if row[0] in CSV_LISTS],
+    ids=map(ident, [row for row in CONSTRAINED_FILTERS if row[0] in CSV_LISTS]),
+)
+@pytest.mark.parametrize("ask", ["accept", "format"])
+def test_hostile_value_with_csv_asked_is_a_json_400(client, record_ids, path, parameter, ask):
+    """Asking for CSV changes the body of a success, never the shape of an error."""
+    query = {parameter: "k" * 1000, **({"format": "csv"} if ask == "format" and parameter != "format" else {})}
+    response = send(client, "get", url_for(path, record_ids), data=query, HTTP_ACCEPT="text/csv")
+    assert parameter in assert_4xx(response, HTTPStatus.BAD_REQUEST)["detail"]
+
+
+ACCEPTS_NOT_SERVED = ["application/xml", "text/plain", "image/png", "text/csv+x", "application/csv"]
+
+
+@pytest.mark.parametrize("client", ["anonymous"], indirect=True)
+@pytest.mark.parametrize("path", CSV_LISTS)
+@pytest.mark.parametrize("accept", ACCEPTS_NOT_SERVED)
+def test_a_media_type_not_served_is_a_json_406(client, record_ids, path, accept):
+    assert_4xx(send(client, "get", url_for(path, record_ids), HTTP_ACCEPT=accept), HTTPStatus.NOT_ACCEPTABLE)
 
 
 # --- Sizes ---------------------------------------------------------------------------------------------------
@@ -396,7 +473,7 @@ def test_unknown_field_is_400_naming_it(client, record_ids, path, method, unknow
 
 # --- Pagination and ordering ---------------------------------------------------------------------------------
 
-PAGED = [path for path, method, operation in operations() if method == "get" and "page_size" in str(operation)]
+PAGED = [path for path, method, operation in operations() if method == "get" and takes(operation, "page_size")]
 
 
 @pytest.mark.parametrize("client", ROLES, indirect=True)
