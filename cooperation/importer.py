@@ -178,7 +178,8 @@ class Importer:
         compared = [
             field
             for field in model._meta.concrete_fields
-            if field.name not in UNCOMPARED_FIELDS and not getattr(field, "generated", False)
+            # Fields nobody writes (generated columns, the folded search text) follow from the others.
+            if field.name not in UNCOMPARED_FIELDS and field.editable and not getattr(field, "generated", False)
         ]
         changed: tuple[str, ...] = ()
         if current is None:

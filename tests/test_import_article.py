@@ -33,7 +33,7 @@ from cooperation.fact_files import (
     read_fact_file,
     render_schema,
 )
-from cooperation.history import record_versions
+from cooperation.history import versions_of
 from cooperation.models import CulturalInitiative, Investment, Source, TradeFigure
 from cooperation.registry import RECORD_RESOURCES
 from tests.helpers import make_user
@@ -183,7 +183,7 @@ def test_history_records_the_importing_user(tmp_path: Path) -> None:
     document["trade_figures"][0]["notes"] = "Corrected reading."
     make_user("corrector")
     run(write(tmp_path, document), "--user", "corrector")
-    versions = record_versions(TradeFigure, figure.pk)
+    versions = versions_of(TradeFigure, figure.pk)
     assert [(version.history_type, version.history_user.username) for version in versions] == [
         ("~", "corrector"),
         ("+", "importer"),
@@ -193,13 +193,13 @@ def test_history_records_the_importing_user(tmp_path: Path) -> None:
         "import_article chile-japan.yaml",
     ]
     investment = Investment.objects.get(source__title=TITLE)
-    assert [version.history_user.username for version in record_versions(Investment, investment.pk)] == ["importer"]
+    assert [version.history_user.username for version in versions_of(Investment, investment.pk)] == ["importer"]
 
 
 def test_import_without_user_leaves_the_version_anonymous() -> None:
     run(TEST_DATA)
     figure = TradeFigure.objects.get(source__title=TITLE)
-    assert [version.history_user for version in record_versions(TradeFigure, figure.pk)] == [None]
+    assert [version.history_user for version in versions_of(TradeFigure, figure.pk)] == [None]
 
 
 def test_unknown_user_is_an_error_and_writes_nothing() -> None:
