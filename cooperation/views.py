@@ -34,9 +34,9 @@ from cooperation.models import (
     TradeFigure,
 )
 from cooperation.pagination import MAX_DIGITS, PageNumberPagination, RecordPagination
-from cooperation.profiles import countries_by_code, pair_profile, partner_summaries
 from cooperation.registry import RECORD_RESOURCES
 from cooperation.representations import RowShape, Statement
+from cooperation.selectors import countries_by_code, pair_profile, partner_summaries
 
 # The pair profile's latest records per resource.
 DEFAULT_RECENT = 10
