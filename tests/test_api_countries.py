@@ -5,8 +5,9 @@ from http import HTTPStatus
 import pytest
 from django.urls import reverse
 
+from tests.helpers import ERROR_KEYS
+
 FIELDS = {"code", "alpha3", "numeric", "name", "official_name"}
-ERROR_KEYS = {"status", "code", "detail", "errors"}
 KAZAKHSTAN = {
     "code": "KZ",
     "alpha3": "KAZ",

@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import CulturalInitiativeFactory
+from tests.helpers import ERROR_KEYS
 
 FIELDS = {
     "id",
@@ -19,7 +20,6 @@ FIELDS = {
     "created_at",
     "updated_at",
 }
-ERROR_KEYS = {"status", "code", "detail", "errors"}
 
 
 def test_list_returns_the_bars_foundation(api_client, db):

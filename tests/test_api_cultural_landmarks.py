@@ -5,6 +5,8 @@ from http import HTTPStatus
 import pytest
 from django.urls import reverse
 
+from tests.helpers import ERROR_KEYS
+
 FIELDS = {
     "id",
     "name",
@@ -22,7 +24,6 @@ FIELDS = {
     "created_at",
     "updated_at",
 }
-ERROR_KEYS = {"status", "code", "detail", "errors"}
 STREETS_QUOTE = (
     "In Astana, two streets are named after this country - one was given the name of the capital, "
     "Budapest, and the other was named after the poet Sándor Petőfi."

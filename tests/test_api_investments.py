@@ -5,6 +5,8 @@ from http import HTTPStatus
 import pytest
 from django.urls import reverse
 
+from tests.helpers import ERROR_KEYS
+
 FIELDS = {
     "id",
     "investor",
@@ -23,7 +25,6 @@ FIELDS = {
     "created_at",
     "updated_at",
 }
-ERROR_KEYS = {"status", "code", "detail", "errors"}
 
 
 def test_list_returns_the_articles_three_investments(api_client, db):

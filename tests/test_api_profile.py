@@ -13,8 +13,8 @@ from tests.factories import (
     ScholarshipProgramFactory,
     TradeFigureFactory,
 )
+from tests.helpers import ERROR_KEYS
 
-ERROR_KEYS = {"status", "code", "detail", "errors"}
 KAZAKHSTAN = {
     "code": "KZ",
     "alpha3": "KAZ",

@@ -5,6 +5,8 @@ from http import HTTPStatus
 import pytest
 from django.urls import reverse
 
+from tests.helpers import ERROR_KEYS
+
 FIELDS = {
     "id",
     "name",
@@ -21,7 +23,6 @@ FIELDS = {
     "created_at",
     "updated_at",
 }
-ERROR_KEYS = {"status", "code", "detail", "errors"}
 
 
 def test_list_returns_the_articles_programme(api_client, db):

@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 
 from cooperation.models import RECORD_MODELS
+from tests.helpers import ERROR_KEYS
 
 FIELDS = {"id", "title", "publisher", "url", "published_on", "language", "text", "created_at", "updated_at"}
-ERROR_KEYS = {"status", "code", "detail", "errors"}
 
 
 def test_list_returns_the_article(api_client, db):

@@ -5,6 +5,8 @@ from http import HTTPStatus
 import pytest
 from django.urls import reverse
 
+from tests.helpers import ERROR_KEYS
+
 FIELDS = {
     "id",
     "reporter",
@@ -23,7 +25,6 @@ FIELDS = {
     "created_at",
     "updated_at",
 }
-ERROR_KEYS = {"status", "code", "detail", "errors"}
 
 
 def test_list_returns_the_articles_two_figures_in_period_order(api_client, db):

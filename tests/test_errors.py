@@ -17,9 +17,7 @@ from cooperation.errors import ErrorItemSerializer, ErrorSerializer, exception_h
 from cooperation.models import Country, Investment, Sector, Source, TradeFigure
 from cooperation.serializers import RecordSerializer
 from tests.factories import QUOTE, SourceFactory, TradeFigureFactory
-from tests.helpers import make_user, token_client
-
-ERROR_KEYS = {"status", "code", "detail", "errors"}
+from tests.helpers import ERROR_KEYS, make_user, token_client
 
 TRADE = "trade-figure-list"
 INVEST = "investment-list"
