@@ -69,7 +69,10 @@ def test_a_missing_tool_is_installed_from_debian_where_this_user_can():
 
 
 def test_a_missing_tool_that_cannot_be_installed_stops_with_what_to_install():
-    result = run(as_unprivileged([REQUIRE, f"/nonexistent/{MISSING_TOOL}", "some-package"]), DRY_RUN="1")
+    # The script's text, not its path: `nobody` may not reach a checkout in a private directory (mktemp -d).
+    script = Path(REQUIRE).read_text()
+    command = ["bash", "-c", script, "require-system-tool.sh", f"/nonexistent/{MISSING_TOOL}", "some-package"]
+    result = run(as_unprivileged(command), DRY_RUN="1")
 
     assert result.returncode == 1
     assert result.stdout == ""
