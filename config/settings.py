@@ -273,3 +273,6 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
+
+# Backups keep timestamps to the microsecond; loaddata reads them as plain JSON.
+SERIALIZATION_MODULES = {"json-exact": "cooperation.serialization"}

@@ -27,6 +27,7 @@ class Command(BaseCommand):
         call_command(
             "dumpdata",
             *BACKUP_LABELS,
+            format="json-exact",  # timestamps to the microsecond (cooperation/serialization.py)
             natural_foreign=True,
             natural_primary=True,
             indent=1,
