@@ -14,7 +14,9 @@ import base64
 import binascii
 import datetime
 import decimal
+import functools
 import json
+import operator
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -121,13 +123,11 @@ def keyset_after(terms: Sequence[OrderTerm], values: Sequence[Any]) -> Q:
 
     The leading column's own bound comes first so that the database can range-scan its index.
     """
-    condition = Q(pk__in=[])
+    alternatives = []
     for index, term in enumerate(terms):
-        prefix = Q()
-        for earlier, value in zip(terms[:index], values[:index], strict=True):
-            prefix &= earlier.equal(value)
-        condition |= prefix & term.after(values[index])
-    return terms[0].at_or_after(values[0]) & condition
+        ties = [earlier.equal(value) for earlier, value in zip(terms[:index], values[:index], strict=True)]
+        alternatives.append(functools.reduce(operator.and_, ties, term.after(values[index])))
+    return terms[0].at_or_after(values[0]) & functools.reduce(operator.or_, alternatives)
 
 
 def encode_cursor(ordering: str, values: Sequence[Any], backwards: bool) -> str:
@@ -238,11 +238,15 @@ class RecordPagination(PageNumberPagination):
         self.has_previous = not backwards or more
         return rows
 
-    def cursor_link(self, row: dict[str, Any], backwards: bool) -> str:
+    @functools.cached_property
+    def cursor_base_url(self) -> str:
+        """This request's URL without its page number: both cursor links of a page start from it."""
         assert self.request is not None, "paginate_rows() sets the request"
+        return remove_query_param(self.request.build_absolute_uri(), self.page_query_param)
+
+    def cursor_link(self, row: dict[str, Any], backwards: bool) -> str:
         values = [row[term.field] for term in self.terms or []]
-        url = remove_query_param(self.request.build_absolute_uri(), self.page_query_param)
-        return replace_query_param(url, CURSOR_PARAM, encode_cursor(self.ordering, values, backwards))
+        return replace_query_param(self.cursor_base_url, CURSOR_PARAM, encode_cursor(self.ordering, values, backwards))
 
     def get_next_link(self) -> str | None:
         if self.cursor_page:

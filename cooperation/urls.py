@@ -8,6 +8,9 @@ from cooperation.front_door import ApiRootView
 
 router = DefaultRouter()
 router.include_root_view = False
+# No `/trade-figures.json`-style suffixes: the contract names formats by `?format=` and Accept only, and
+# the suffixed twin of every route doubled the patterns each request is matched against.
+router.include_format_suffixes = False
 router.register("countries", views.CountryViewSet, basename="country")
 router.register("sources", views.SourceViewSet, basename="source")
 router.register("trade-figures", views.TradeFigureViewSet, basename="trade-figure")
