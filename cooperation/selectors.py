@@ -79,6 +79,15 @@ def latest_statement(resource: RecordResource, recent: int, alias: str) -> State
     return Statement.compile(build, (str, str), resource.shape)
 
 
-def countries_by_code(*codes: str) -> dict[str, dict[str, Any]]:
-    """The countries' representations, in one query."""
-    return {row["code"]: row for row in COUNTRY_SHAPE.read(COUNTRY_SHAPE.all_rows().filter(code__in=codes))}
+def countries_by_code(first: str, second: str) -> dict[str, dict[str, Any]]:
+    """The two countries' representations, in one query."""
+    alias = Country.objects.db
+    return {row["code"]: row for row in countries_statement(alias).fetch((first, second), alias)}
+
+
+@functools.cache
+def countries_statement(alias: str) -> Statement:
+    def build(first: str, second: str) -> QuerySet[Any]:
+        return COUNTRY_SHAPE.all_rows().using(alias).filter(code__in=(first, second))
+
+    return Statement.compile(build, (str, str), COUNTRY_SHAPE)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 from typing import Any
+from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
@@ -17,7 +18,6 @@ from rest_framework.exceptions import MethodNotAllowed, NotFound, ValidationErro
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.serializers import BaseSerializer
-from rest_framework.utils.urls import replace_query_param
 
 from cooperation import as_of, csv_export, filters, response_cache, serializers
 from cooperation.conditional import CACHE_CONTROL, key_type
@@ -373,10 +373,9 @@ class CountryPairView(generics.GenericAPIView[Any]):
                 raise NotFound(f"Unknown country code '{alpha2}'.")
         with cached.reading():
             profile = pair_profile(countries[first], countries[second], recent)
-        pair = f"{first},{second}"
+        pair = urlencode({"pair": f"{first},{second}"})
         for resource in RECORD_RESOURCES:
-            url = request.build_absolute_uri(reverse(f"{resource.basename}-list"))
-            profile[resource.key]["list"] = replace_query_param(url, "pair", pair)
+            profile[resource.key]["list"] = f"{request.build_absolute_uri(reverse(f'{resource.basename}-list'))}?{pair}"
         return cached.store(profile) or Response(profile)
 
 
