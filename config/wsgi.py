@@ -1,5 +1,6 @@
 """WSGI entry point, used by `runserver` and by gunicorn in production."""
 
+import gc
 import os
 
 from django.core.wsgi import get_wsgi_application
@@ -7,3 +8,9 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 application = get_wsgi_application()
+
+# Everything loaded so far (Django, DRF, the schema generator, the URL conf...) lives as long as the
+# process: move it out of the garbage collector's reach, so that each full collection walks only what
+# requests allocate. Without this, collections over the startup heap cost a list read about a tenth
+# of its CPU (the Python documentation recommends freezing before forking workers, for the same reason).
+gc.freeze()
