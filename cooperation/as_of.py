@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime
 import functools
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
@@ -41,6 +41,9 @@ from cooperation.etags import not_modified, version_etag
 from cooperation.filters import StrictOrderingFilter
 from cooperation.pagination import OrderTerm
 from cooperation.representations import KeysConcat, RowShape
+
+if TYPE_CHECKING:  # the views call this module
+    from cooperation.views import ReadViewSet
 
 AS_OF = "as_of"
 # Longer than any ISO 8601 date and time (2026-01-31T12:00:00.123456+05:30 is 32 characters).
@@ -224,7 +227,7 @@ class ListSource:
     moment: datetime.datetime | None = None
 
 
-def list_source(view: Any, request: Request) -> ListSource:
+def list_source(view: ReadViewSet, request: Request) -> ListSource:
     """The list the request asks for: live, or as of its `as_of` moment."""
     ordering = StrictOrderingFilter()
     raw_ordering = request.query_params.get(ordering.ordering_param, "")
@@ -246,7 +249,7 @@ def list_source(view: Any, request: Request) -> ListSource:
     return ListSource(ordered, terms, raw_ordering, version_shape(view.shape), moment)
 
 
-def apply_filterset(backend: DjangoFilterBackend, request: Request, versions: QuerySet[Any], view: Any) -> Any:
+def apply_filterset(backend: DjangoFilterBackend, request: Request, versions: QuerySet[Any], view: ReadViewSet) -> Any:
     """What django-filter's backend does, less its check that the queryset is of the FilterSet's own model."""
     filterset_class = getattr(view, "filterset_class", None)
     if filterset_class is None:
@@ -260,18 +263,17 @@ def apply_filterset(backend: DjangoFilterBackend, request: Request, versions: Qu
 # --- The views' answers --------------------------------------------------------------------------------------
 
 
-def list_response(view: Any, request: Request) -> Response:
+def list_response(view: ReadViewSet, request: Request) -> Response:
     """One page of the list as of the moment, paged like the live list (page numbers or a cursor)."""
     source = list_source(view, request)
-    paginator = view.paginator
+    paginator = view.row_paginator
     rows = paginator.paginate_rows(
         source.shape.select(source.queryset), request, source.terms, source.ordering, source.shape
     )
-    response: Response = paginator.get_paginated_response(rows)
-    return response
+    return paginator.get_paginated_response(rows)
 
 
-def retrieve_response(view: Any, request: Request) -> Response:
+def retrieve_response(view: ReadViewSet, request: Request) -> Response:
     """The record as it stood at the moment; a 404 if it did not exist then (not yet, or deleted)."""
     model = view.shape.model
     moment = requested_moment(request, model)
