@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
-from typing import Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from django.core.exceptions import ValidationError
 from django.core.validators import (
@@ -26,6 +26,9 @@ from cooperation.querysets import (
     TwoCountryManager,
 )
 from cooperation.search import folded_fields
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
 
 currency_validator = RegexValidator(r"^[A-Z]{3}\Z", "Enter a three-letter upper-case ISO 4217 code, such as USD.")
 sector_validator = RegexValidator(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z", "Enter a lower-case slug, such as logistics.")
@@ -147,6 +150,9 @@ class Source(Searchable):
 
     objects = ApiQuerySet.as_manager()
     history = RecordHistory()
+    # Read by django-simple-history when it writes the version of the next save(); set by the importer.
+    _history_user: AbstractBaseUser | None
+    _change_reason: str
 
     search_fields = ("title", "publisher", "text")
 
@@ -234,6 +240,9 @@ class Record(Searchable):
     country_fields: ClassVar[tuple[str, str] | None] = None
 
     objects: ClassVar[RecordManager[Self]]
+    # Read by django-simple-history when it writes the version of the next save(); set by the importer.
+    _history_user: AbstractBaseUser | None
+    _change_reason: str
 
     class Meta:
         abstract = True
