@@ -36,10 +36,13 @@ from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
+from simple_history.utils import get_history_model_for_model
 
 from cooperation.etags import not_modified, version_etag
 from cooperation.filters import StrictOrderingFilter
+from cooperation.models import Record, link_table
 from cooperation.pagination import OrderTerm
+from cooperation.querysets import country_fields
 from cooperation.representations import KeysConcat, RowShape
 
 if TYPE_CHECKING:  # the views call this module
@@ -114,7 +117,7 @@ def requested_moment(request: Request, model: type[models.Model]) -> datetime.da
 
 def snapshot_model(model: type[models.Model], name: str) -> Any:
     """The model of a version's snapshot rows of the many-to-many field `name` (e.g. HistoricalInvestment_sectors)."""
-    return getattr(model.history.model, name).model  # type: ignore[attr-defined]
+    return getattr(get_history_model_for_model(model), name).model
 
 
 def snapshot_lookups(model: type[models.Model]) -> dict[str, str]:
@@ -157,6 +160,8 @@ def version_queryset_class(model: type[models.Model]) -> type[QuerySet[Any]]:
     live: type[QuerySet[Any]] = type(model._default_manager.all())
     lookups = snapshot_lookups(model)
 
+    # The base is a variable (the live model's queryset class), which mypy does not take as a base class:
+    # it needs bases it can name statically (python/mypy#2813, dynamic base classes).
     class VersionQuerySet(live):  # type: ignore[valid-type,misc]
         def filter(self, *args: Any, **kwargs: Any) -> Any:
             return super().filter(*redirected(args, lookups), **dict(redirected(kwargs.items(), lookups)))
@@ -165,7 +170,9 @@ def version_queryset_class(model: type[models.Model]) -> type[QuerySet[Any]]:
             return super().exclude(*redirected(args, lookups), **dict(redirected(kwargs.items(), lookups)))
 
         def _country_fields(self) -> tuple[str, str]:
-            return model.country_fields  # type: ignore[attr-defined]
+            # TwoCountryQuerySet's own reads them from self.model, here the historical model.
+            assert issubclass(model, Record)  # only records' querysets ask
+            return country_fields(model)
 
     VersionQuerySet.__name__ = VersionQuerySet.__qualname__ = f"{model.__name__}VersionQuerySet"
     return VersionQuerySet
@@ -173,7 +180,7 @@ def version_queryset_class(model: type[models.Model]) -> type[QuerySet[Any]]:
 
 def versions_at(model: type[models.Model], moment: datetime.datetime) -> QuerySet[Any]:
     """Each record's version at `moment`: the latest written at or before it, unless that one is its deletion."""
-    historical = model.history.model  # type: ignore[attr-defined]
+    historical = get_history_model_for_model(model)
     key = model._meta.pk.attname
     # Two versions can share a history_date (one clock tick); the later-written one (higher history_id) wins.
     superseding = historical._default_manager.filter(
@@ -189,7 +196,7 @@ def versions_at(model: type[models.Model], moment: datetime.datetime) -> QuerySe
 def snapshot_keys(model: type[models.Model], name: str) -> Subquery:
     """A version's keys of the many-to-many field `name`, comma-joined like `representations.many_keys`."""
     snapshot = snapshot_model(model, name)
-    target = model._meta.get_field(name).m2m_reverse_field_name()  # type: ignore[union-attr]
+    _through, _own, target = link_table(model, name)
     keys = (
         snapshot._default_manager.filter(history=OuterRef("pk"))
         .order_by()

@@ -200,6 +200,15 @@ def lock_source(pk: int | None) -> str | None:
     return sources.values_list("text", flat=True).first()
 
 
+def link_table(model: type[models.Model], name: str) -> tuple[type[models.Model], str, str]:
+    """The through model of a many-to-many field and its two foreign keys (e.g. investment, sector)."""
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.ManyToManyField)
+    through = field.remote_field.through
+    assert through is not None
+    return through, field.m2m_field_name(), field.m2m_reverse_field_name()
+
+
 class Sector(models.Model):
     """An economic sector that investments target, named by a lower-case slug."""
 
