@@ -75,7 +75,9 @@ def add_many_keys(resource: Resource, rows: list[dict[str, Any]]) -> list[dict[s
     if resource.many is None or not rows:
         return rows
     many = resource.many
-    through = model_of(resource.model)._meta.get_field(many.name).remote_field.through  # type: ignore[union-attr]
+    field = model_of(resource.model)._meta.get_field(many.name)
+    assert isinstance(field, models.ManyToManyField)
+    through = field.remote_field.through
     assert through is not None
     keys: dict[int, list[str]] = defaultdict(list)
     links = through._default_manager.filter(**{f"{many.own}__in": [row["id"] for row in rows]})

@@ -7,6 +7,7 @@ Run with .venv-bench's Python (Datasette lives there, never in the project's vir
 import sys
 from typing import Any
 
+# Both are installed in .venv-bench only (requirements-bench.txt), not in the virtualenv mypy runs in.
 import uvicorn  # type: ignore[import-not-found]
 from datasette.cli import cli  # type: ignore[import-not-found]
 

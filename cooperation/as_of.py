@@ -22,7 +22,7 @@ from __future__ import annotations
 import datetime
 import functools
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
@@ -36,11 +36,17 @@ from rest_framework import status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
+from simple_history.utils import get_history_model_for_model
 
 from cooperation.etags import not_modified, version_etag
 from cooperation.filters import StrictOrderingFilter
+from cooperation.models import Record, link_table
 from cooperation.pagination import OrderTerm
+from cooperation.querysets import country_fields
 from cooperation.representations import KeysConcat, RowShape
+
+if TYPE_CHECKING:  # the views call this module
+    from cooperation.views import ReadViewSet
 
 AS_OF = "as_of"
 # Longer than any ISO 8601 date and time (2026-01-31T12:00:00.123456+05:30 is 32 characters).
@@ -111,7 +117,7 @@ def requested_moment(request: Request, model: type[models.Model]) -> datetime.da
 
 def snapshot_model(model: type[models.Model], name: str) -> Any:
     """The model of a version's snapshot rows of the many-to-many field `name` (e.g. HistoricalInvestment_sectors)."""
-    return getattr(model.history.model, name).model  # type: ignore[attr-defined]
+    return getattr(get_history_model_for_model(model), name).model
 
 
 def snapshot_lookups(model: type[models.Model]) -> dict[str, str]:
@@ -154,6 +160,8 @@ def version_queryset_class(model: type[models.Model]) -> type[QuerySet[Any]]:
     live: type[QuerySet[Any]] = type(model._default_manager.all())
     lookups = snapshot_lookups(model)
 
+    # The base is a variable (the live model's queryset class), which mypy does not take as a base class:
+    # it needs bases it can name statically (python/mypy#2813, dynamic base classes).
     class VersionQuerySet(live):  # type: ignore[valid-type,misc]
         def filter(self, *args: Any, **kwargs: Any) -> Any:
             return super().filter(*redirected(args, lookups), **dict(redirected(kwargs.items(), lookups)))
@@ -162,7 +170,9 @@ def version_queryset_class(model: type[models.Model]) -> type[QuerySet[Any]]:
             return super().exclude(*redirected(args, lookups), **dict(redirected(kwargs.items(), lookups)))
 
         def _country_fields(self) -> tuple[str, str]:
-            return model.country_fields  # type: ignore[attr-defined]
+            # TwoCountryQuerySet's own reads them from self.model, here the historical model.
+            assert issubclass(model, Record)  # only records' querysets ask
+            return country_fields(model)
 
     VersionQuerySet.__name__ = VersionQuerySet.__qualname__ = f"{model.__name__}VersionQuerySet"
     return VersionQuerySet
@@ -170,7 +180,7 @@ def version_queryset_class(model: type[models.Model]) -> type[QuerySet[Any]]:
 
 def versions_at(model: type[models.Model], moment: datetime.datetime) -> QuerySet[Any]:
     """Each record's version at `moment`: the latest written at or before it, unless that one is its deletion."""
-    historical = model.history.model  # type: ignore[attr-defined]
+    historical = get_history_model_for_model(model)
     key = model._meta.pk.attname
     # Two versions can share a history_date (one clock tick); the later-written one (higher history_id) wins.
     superseding = historical._default_manager.filter(
@@ -186,7 +196,7 @@ def versions_at(model: type[models.Model], moment: datetime.datetime) -> QuerySe
 def snapshot_keys(model: type[models.Model], name: str) -> Subquery:
     """A version's keys of the many-to-many field `name`, comma-joined like `representations.many_keys`."""
     snapshot = snapshot_model(model, name)
-    target = model._meta.get_field(name).m2m_reverse_field_name()  # type: ignore[union-attr]
+    _through, _own, target = link_table(model, name)
     keys = (
         snapshot._default_manager.filter(history=OuterRef("pk"))
         .order_by()
@@ -224,7 +234,7 @@ class ListSource:
     moment: datetime.datetime | None = None
 
 
-def list_source(view: Any, request: Request) -> ListSource:
+def list_source(view: ReadViewSet, request: Request) -> ListSource:
     """The list the request asks for: live, or as of its `as_of` moment."""
     ordering = StrictOrderingFilter()
     raw_ordering = request.query_params.get(ordering.ordering_param, "")
@@ -246,7 +256,7 @@ def list_source(view: Any, request: Request) -> ListSource:
     return ListSource(ordered, terms, raw_ordering, version_shape(view.shape), moment)
 
 
-def apply_filterset(backend: DjangoFilterBackend, request: Request, versions: QuerySet[Any], view: Any) -> Any:
+def apply_filterset(backend: DjangoFilterBackend, request: Request, versions: QuerySet[Any], view: ReadViewSet) -> Any:
     """What django-filter's backend does, less its check that the queryset is of the FilterSet's own model."""
     filterset_class = getattr(view, "filterset_class", None)
     if filterset_class is None:
@@ -260,18 +270,17 @@ def apply_filterset(backend: DjangoFilterBackend, request: Request, versions: Qu
 # --- The views' answers --------------------------------------------------------------------------------------
 
 
-def list_response(view: Any, request: Request) -> Response:
+def list_response(view: ReadViewSet, request: Request) -> Response:
     """One page of the list as of the moment, paged like the live list (page numbers or a cursor)."""
     source = list_source(view, request)
-    paginator = view.paginator
+    paginator = view.row_paginator
     rows = paginator.paginate_rows(
         source.shape.select(source.queryset), request, source.terms, source.ordering, source.shape
     )
-    response: Response = paginator.get_paginated_response(rows)
-    return response
+    return paginator.get_paginated_response(rows)
 
 
-def retrieve_response(view: Any, request: Request) -> Response:
+def retrieve_response(view: ReadViewSet, request: Request) -> Response:
     """The record as it stood at the moment; a 404 if it did not exist then (not yet, or deleted)."""
     model = view.shape.model
     moment = requested_moment(request, model)

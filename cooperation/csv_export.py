@@ -29,11 +29,12 @@ import datetime
 import decimal
 import io
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.http import StreamingHttpResponse
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
+from rest_framework.generics import GenericAPIView
 from rest_framework.negotiation import BaseContentNegotiation, DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
@@ -42,6 +43,9 @@ from rest_framework.settings import api_settings
 from cooperation import as_of
 from cooperation.pagination import CURSOR_PARAM, keyset_after
 from cooperation.representations import ORJSONRenderer, dumps
+
+if TYPE_CHECKING:  # the views call this module
+    from cooperation.views import ReadViewSet
 
 CSV_MEDIA_TYPE = "text/csv"
 # 500 rows hold about 3 MB while they are written out (tests/test_csv_export.py measures it).
@@ -82,13 +86,13 @@ class ContentNegotiation(DefaultContentNegotiation):
         return super().select_renderer(request, renderers, format_suffix)
 
 
-class CsvListMixin:
+class CsvListMixin(GenericAPIView[Any]):
     """A read view whose list also answers in CSV; its errors stay JSON whatever was asked."""
 
     content_negotiation_class: type[BaseContentNegotiation] = ContentNegotiation
 
     def get_renderers(self) -> list[BaseRenderer]:
-        renderers: list[BaseRenderer] = super().get_renderers()  # type: ignore[misc]
+        renderers = super().get_renderers()
         if getattr(self, "action", None) == "list":
             renderers.append(CSVRenderer())
         return renderers
@@ -96,21 +100,21 @@ class CsvListMixin:
     def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
         # A method this route does not serve is a 405, whatever format it asks for.
         served = hasattr(self, str(request.method).lower())
-        return super().perform_content_negotiation(request, force=force or not served)  # type: ignore[misc]
+        return super().perform_content_negotiation(request, force=force or not served)
 
     def handle_exception(self, exc: Exception) -> Any:
         request = getattr(self, "request", None)
-        if requested(request):
-            request.accepted_renderer = ORJSONRenderer()  # type: ignore[union-attr]
-            request.accepted_media_type = ORJSONRenderer.media_type  # type: ignore[union-attr]
-        return super().handle_exception(exc)  # type: ignore[misc]
+        if request is not None and requested(request):
+            request.accepted_renderer = ORJSONRenderer()
+            request.accepted_media_type = ORJSONRenderer.media_type
+        return super().handle_exception(exc)
 
 
 def requested(request: Any) -> bool:
     return isinstance(getattr(request, "accepted_renderer", None), CSVRenderer)
 
 
-def streaming_response(view: Any, request: Request) -> StreamingHttpResponse:
+def streaming_response(view: ReadViewSet, request: Request) -> StreamingHttpResponse:
     """The whole list as CSV, streamed. Everything that can be refused is checked before the first byte."""
     paging = [name for name in PAGING if name in request.query_params]
     if paging:

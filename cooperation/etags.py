@@ -11,6 +11,7 @@ from django.utils.http import parse_etags, quote_etag
 from rest_framework import status
 from rest_framework.exceptions import APIException
 
+from cooperation.models import Record, Source
 from cooperation.representations import timestamp_text
 
 
@@ -39,8 +40,8 @@ def version_etag(model: type[models.Model], pk: Any, updated_at: datetime.dateti
     return digest_etag(model._meta.label, pk, stamp)
 
 
-def instance_etag(instance: models.Model) -> str:
-    return version_etag(type(instance), instance.pk, instance.updated_at)  # type: ignore[attr-defined]
+def instance_etag(instance: Record | Source) -> str:
+    return version_etag(type(instance), instance.pk, instance.updated_at)
 
 
 def has_version(model: type[models.Model]) -> bool:

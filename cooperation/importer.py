@@ -29,7 +29,7 @@ from cooperation.fact_files import (
     schema_problems,
     source_text,
 )
-from cooperation.models import Sector, Source
+from cooperation.models import Record, Sector, Source
 from cooperation.registry import RECORD_RESOURCES
 from cooperation.serializers import SourceSerializer, ensure_sectors
 
@@ -198,8 +198,9 @@ class Importer:
                 setattr(current, f.attname, f.value_from_object(wanted))
             record, action = current, "updated"
         # django-simple-history takes the version's user and change reason from here (there is no request).
-        record._history_user = self.user  # type: ignore[attr-defined]
-        record._change_reason = self.reason  # type: ignore[attr-defined]
+        assert isinstance(record, (Source, Record))  # what fact files describe
+        record._history_user = self.user
+        record._change_reason = self.reason
         record.save()
         for name, keys in related.items():
             if action == "created" or name in changed:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Self
 
 from django.core.exceptions import ValidationError
 from django.core.validators import (
@@ -21,10 +21,14 @@ from cooperation.history import RecordHistory
 from cooperation.querysets import (
     ApiQuerySet,
     CountryQuerySet,
-    ParticipantsQuerySet,
-    TwoCountryQuerySet,
+    ParticipantsManager,
+    RecordManager,
+    TwoCountryManager,
 )
 from cooperation.search import folded_fields
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
 
 currency_validator = RegexValidator(r"^[A-Z]{3}\Z", "Enter a three-letter upper-case ISO 4217 code, such as USD.")
 sector_validator = RegexValidator(r"^[a-z0-9]+(?:-[a-z0-9]+)*\Z", "Enter a lower-case slug, such as logistics.")
@@ -146,6 +150,9 @@ class Source(Searchable):
 
     objects = ApiQuerySet.as_manager()
     history = RecordHistory()
+    # Read by django-simple-history when it writes the version of the next save(); set by the importer.
+    _history_user: AbstractBaseUser | None
+    _change_reason: str
 
     search_fields = ("title", "publisher", "text")
 
@@ -193,6 +200,15 @@ def lock_source(pk: int | None) -> str | None:
     return sources.values_list("text", flat=True).first()
 
 
+def link_table(model: type[models.Model], name: str) -> tuple[type[models.Model], str, str]:
+    """The through model of a many-to-many field and its two foreign keys (e.g. investment, sector)."""
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.ManyToManyField)
+    through = field.remote_field.through
+    assert through is not None
+    return through, field.m2m_field_name(), field.m2m_reverse_field_name()
+
+
 class Sector(models.Model):
     """An economic sector that investments target, named by a lower-case slug."""
 
@@ -228,8 +244,14 @@ class Record(Searchable):
     created_at = models.DateTimeField(default=timezone.now, editable=False, help_text="When the record was added.")
     updated_at = models.DateTimeField(auto_now=True, help_text="When the record last changed.")
 
-    # The two fields naming countries, for `involving()` and `for_pair()`.
-    country_fields: ClassVar[tuple[str, str]]
+    # The two foreign keys naming countries, for `involving()` and `for_pair()`; None for a record whose
+    # countries are a many-to-many set (`CulturalInitiative.countries`).
+    country_fields: ClassVar[tuple[str, str] | None] = None
+
+    objects: ClassVar[RecordManager[Self]]
+    # Read by django-simple-history when it writes the version of the next save(); set by the importer.
+    _history_user: AbstractBaseUser | None
+    _change_reason: str
 
     class Meta:
         abstract = True
@@ -255,7 +277,7 @@ class Record(Searchable):
                 errors["source_quote"] = self.quote_missing_message()
         if not self.source_quote.strip():
             errors["source_quote"] = "The quote must not be blank."
-        if getattr(self, "country_fields", None):
+        if self.country_fields is not None:
             first, second = (getattr(self, f"{name}_id") for name in self.country_fields)
             if first is not None and first == second:
                 errors[self.country_fields[1]] = f"Must differ from {self.country_fields[0]} ({first})."
@@ -408,7 +430,7 @@ class TradeFigure(Period, Record):
 
     pair_key = pair_key_field("reporter", "partner")
 
-    objects = TwoCountryQuerySet.as_manager()
+    objects: ClassVar[TwoCountryManager[Self]] = TwoCountryManager()
     history = RecordHistory()
 
     country_fields = ("reporter", "partner")
@@ -488,7 +510,7 @@ class Investment(Period, Record):
 
     pair_key = pair_key_field("investor", "recipient")
 
-    objects = TwoCountryQuerySet.as_manager()
+    objects: ClassVar[TwoCountryManager[Self]] = TwoCountryManager()
     history = RecordHistory(m2m_fields=[sectors])
 
     country_fields = ("investor", "recipient")
@@ -554,7 +576,7 @@ class CulturalLandmark(Record):
 
     pair_key = pair_key_field("located_in", "honoured_country")
 
-    objects = TwoCountryQuerySet.as_manager()
+    objects: ClassVar[TwoCountryManager[Self]] = TwoCountryManager()
     history = RecordHistory()
 
     country_fields = ("located_in", "honoured_country")
@@ -635,7 +657,7 @@ class ScholarshipProgram(Record):
 
     pair_key = pair_key_field("sponsor", "recipient")
 
-    objects = TwoCountryQuerySet.as_manager()
+    objects: ClassVar[TwoCountryManager[Self]] = TwoCountryManager()
     history = RecordHistory()
 
     country_fields = ("sponsor", "recipient")
@@ -670,7 +692,7 @@ class CulturalInitiative(Record):
     established_on = models.DateField(null=True, blank=True, db_index=True, help_text="When it was established.")
     description = models.TextField(blank=True, help_text="What it does.")
 
-    objects = ParticipantsQuerySet.as_manager()
+    objects: ClassVar[ParticipantsManager[Self]] = ParticipantsManager()
     history = RecordHistory(m2m_fields=[countries])
 
     search_fields = ("name", "description")

@@ -154,8 +154,10 @@ def decode_cursor(
     for term, value in zip(terms, data["v"], strict=True):
         if (value is not None and not isinstance(value, (str, int))) or isinstance(value, bool):
             raise invalid
+        field = model._meta.get_field(term.field)
+        assert isinstance(field, models.Field)  # terms order by columns
         try:
-            values.append(None if value is None else model._meta.get_field(term.field).to_python(value))  # type: ignore[union-attr]
+            values.append(None if value is None else field.to_python(value))
         except (DjangoValidationError, ValueError, TypeError, decimal.InvalidOperation):
             raise invalid from None
     return values, data.get("b") is True

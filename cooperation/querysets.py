@@ -13,8 +13,9 @@ from collections import Counter
 from collections.abc import Iterable
 from functools import reduce
 from operator import or_
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, When
 
@@ -68,12 +69,18 @@ class RecordQuerySet(ApiQuerySet):
         )
 
 
+def country_fields(model: type[Record]) -> tuple[str, str]:
+    """The two foreign keys naming the countries of a record that has two (`TwoCountryQuerySet`'s)."""
+    if model.country_fields is None:
+        raise ImproperlyConfigured(f"{model.__name__} has no country_fields, which TwoCountryQuerySet needs.")
+    return model.country_fields
+
+
 class TwoCountryQuerySet(RecordQuerySet):
     """Records that name their two countries in two foreign keys (`Model.country_fields`)."""
 
     def _country_fields(self) -> tuple[str, str]:
-        model: type[Record] = self.model
-        return model.country_fields
+        return country_fields(self.model)
 
     def involving(self, code: str) -> RecordQuerySet:
         first, second = self._country_fields()
@@ -126,3 +133,18 @@ class CountryQuerySet(SearchableQuerySet):
         managers: list[Any] = [model._default_manager for model in RECORD_MODELS]
         appears: Any = reduce(or_, (Exists(manager.involving(OuterRef("code"))) for manager in managers))
         return self.filter(appears if present else ~appears)
+
+
+RecordModel = TypeVar("RecordModel", bound=models.Model)
+
+BaseRecordManager = models.Manager.from_queryset(RecordQuerySet)
+
+
+# A class statement between the two `from_queryset()` calls: django-stubs cannot type the managers that
+# `from_queryset()` makes from a class that `from_queryset()` made.
+class RecordManager(BaseRecordManager[RecordModel]):
+    """Every record model's `objects`: the record querysets' methods, whichever kind of record it manages."""
+
+
+TwoCountryManager = RecordManager.from_queryset(TwoCountryQuerySet)
+ParticipantsManager = RecordManager.from_queryset(ParticipantsQuerySet)

@@ -29,7 +29,7 @@ from django.utils.functional import Promise
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 
-from cooperation.models import period_label
+from cooperation.models import link_table, period_label
 
 ORJSON_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS
 
@@ -69,9 +69,7 @@ def many_keys(model: type[models.Model], name: str) -> Subquery:
 
     It keeps a page of investments or initiatives at one query, where a prefetch would take two.
     """
-    field = model._meta.get_field(name)
-    through = field.remote_field.through  # type: ignore[union-attr]
-    own, target = field.m2m_field_name(), field.m2m_reverse_field_name()  # type: ignore[union-attr]
+    through, own, target = link_table(model, name)
     keys = (
         through._default_manager.filter(**{own: OuterRef("pk")})
         .order_by()
@@ -186,7 +184,7 @@ class RowShape:
 
     def select(self, queryset: QuerySet[Any]) -> QuerySet[Any]:
         """The queryset reduced to this shape's columns, as tuples (as it is when it already is)."""
-        if queryset._fields is not None:  # type: ignore[attr-defined]
+        if queryset.query.has_select_fields:
             return queryset
         return queryset.annotate(**dict(self.annotations)).values_list(*self.sources)
 

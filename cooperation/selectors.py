@@ -19,7 +19,7 @@ SOURCE_SHAPE = RowShape.of(SourceSummarySerializer)
 
 def partner_summaries(code: str) -> list[dict[str, Any]]:
     """The countries that share records with `code`, with a count per resource, by name."""
-    counts = {resource.key: resource.model.objects.partner_counts(code) for resource in RECORD_RESOURCES}  # type: ignore[attr-defined]
+    counts = {resource.key: resource.model.objects.partner_counts(code) for resource in RECORD_RESOURCES}
     partner_codes = set().union(*counts.values())
     return [
         {"country": partner, "counts": {key: counts[key][partner.code] for key in counts}}
@@ -56,8 +56,7 @@ def count_statement(resource: RecordResource, alias: str) -> Statement:
     """
 
     def build(first: str, second: str) -> QuerySet[Any]:
-        records: Any = resource.model._default_manager.using(alias)  # a RecordQuerySet
-        matching = records.for_pair(first, second)
+        matching = resource.model.objects.using(alias).for_pair(first, second)
         return (
             matching.order_by()
             .annotate(records=Func(Star(), function="COUNT", output_field=IntegerField()))

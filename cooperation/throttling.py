@@ -24,15 +24,12 @@ if TYPE_CHECKING:  # rest_framework.views imports this module through its settin
     from rest_framework.views import APIView
 
 
-class FixedWindowMixin:
+class FixedWindowMixin(throttling.SimpleRateThrottle):
     """`num_requests` per window of `duration` seconds, counted with one atomic increment."""
 
-    scope: str | None
-    cache: Any
-    rate: str | None
+    # SimpleRateThrottle.__init__ parses them from the rate; they are read only when there is a rate.
     num_requests: int
     duration: int
-    timer: Any
 
     def get_rate(self) -> str | None:
         rates: dict[str, Any] = api_settings.DEFAULT_THROTTLE_RATES
@@ -41,7 +38,7 @@ class FixedWindowMixin:
     def allow_request(self, request: Request, view: APIView) -> bool:
         if self.rate is None:
             return True
-        key = self.get_cache_key(request, view)  # type: ignore[attr-defined]
+        key = self.get_cache_key(request, view)
         if key is None:
             return True
         now = self.timer()

@@ -17,7 +17,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import MethodNotAllowed, NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.serializers import BaseSerializer
+from rest_framework.serializers import BaseSerializer, ModelSerializer
 
 from cooperation import as_of, csv_export, filters, response_cache, serializers
 from cooperation.conditional import CACHE_CONTROL, key_type
@@ -34,6 +34,7 @@ from cooperation.models import (
     TradeFigure,
 )
 from cooperation.pagination import MAX_DIGITS, PageNumberPagination, RecordPagination
+from cooperation.querysets import ApiQuerySet
 from cooperation.registry import RECORD_RESOURCES
 from cooperation.representations import RowShape, Statement
 from cooperation.selectors import countries_by_code, pair_profile, partner_summaries
@@ -70,12 +71,13 @@ class ReadViewSet(csv_export.CsvListMixin, viewsets.GenericViewSet[Any]):
     paginate as DRF would, then read one page of tuples.
     """
 
+    serializer_class: type[ModelSerializer[Any]]
     shape: RowShape
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         if "serializer_class" in cls.__dict__:
-            cls.shape = RowShape.of(cls.serializer_class)  # type: ignore[arg-type]
+            cls.shape = RowShape.of(cls.serializer_class)
 
     @classmethod
     def as_view(cls, actions: Any = None, **initkwargs: Any) -> Any:
@@ -83,6 +85,13 @@ class ReadViewSet(csv_export.CsvListMixin, viewsets.GenericViewSet[Any]):
         if actions and actions.get("get") == "retrieve" and has_version(cls.shape.model):
             vars(view)["versioned_model"] = cls.shape.model  # conditional.NotModifiedMiddleware answers its 304s
         return view
+
+    @property
+    def row_paginator(self) -> RecordPagination:
+        """The lists' paginator (DEFAULT_PAGINATION_CLASS), which pages a shape's rows."""
+        paginator = self.paginator
+        assert isinstance(paginator, RecordPagination)
+        return paginator
 
     def read_queryset(self) -> QuerySet[Any]:
         """The rows lists and details read, as the shape selects them; the same for every request."""
@@ -106,7 +115,7 @@ class ReadViewSet(csv_export.CsvListMixin, viewsets.GenericViewSet[Any]):
             queryset = self.filter_queryset(self.read_queryset())
             ordering = filters.StrictOrderingFilter()
             terms = ordering.terms(request, queryset, self)
-            paginator: RecordPagination = self.paginator  # type: ignore[assignment]
+            paginator = self.row_paginator
             rows = paginator.paginate_rows(
                 queryset,
                 request,
@@ -154,16 +163,18 @@ class EditableViewSet(
 ):
     """A resource editors write: atomic writes, row locks against lost updates, and its history."""
 
+    queryset: ApiQuerySet
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
         # DRF checks permissions first; a method this route does not serve is a 405 for everyone.
-        if not hasattr(self, request.method.lower()):  # type: ignore[union-attr]
-            raise MethodNotAllowed(request.method)  # type: ignore[arg-type]
+        assert request.method is not None  # None only in an HttpRequest built by hand, never in one served
+        if not hasattr(self, request.method.lower()):
+            raise MethodNotAllowed(request.method)
         super().initial(request, *args, **kwargs)
 
     def get_queryset(self) -> QuerySet[Any]:
-        queryset = self.queryset.for_api()  # type: ignore[union-attr]
+        queryset = self.queryset.for_api()
         if self.request.method not in permissions.SAFE_METHODS:
             # Held until the write commits, so two writers are checked against If-Match one after the other.
             queryset = queryset.select_for_update()
@@ -213,14 +224,14 @@ class EditableViewSet(
         versions = self.paginate_queryset(versions_of(model, lookup_value(str(pk))))
         if not versions:
             raise NotFound(f"No history for {model._meta.verbose_name} {pk}.")
-        described = describe_versions(versions, self.serializer_class)  # type: ignore[arg-type]
+        described = describe_versions(versions, self.serializer_class)
         return self.get_paginated_response(self.get_serializer(described).data)
 
     def get_serializer(self, *args: Any, **kwargs: Any) -> BaseSerializer[Any]:
         if self.action == "history":
             # A list of versions; drf-spectacular reads this too, and documents a paginated list.
             kwargs.setdefault("context", self.get_serializer_context())
-            return version_serializer(self.serializer_class)(*args, many=True, **kwargs)  # type: ignore[arg-type]
+            return version_serializer(self.serializer_class)(*args, many=True, **kwargs)
         return super().get_serializer(*args, **kwargs)
 
 
@@ -338,8 +349,10 @@ class CountryPartnersView(generics.ListAPIView[Any]):
     filter_backends: list[Any] = []
     pagination_class = PageNumberPagination
 
-    def get_queryset(self) -> list[dict[str, Any]]:  # type: ignore[override]
-        return partner_summaries(path_country_code(self.kwargs["code"]))
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # The summaries are a list, not a queryset: paged as one, which DRF's pagination takes.
+        page = self.paginate_queryset(partner_summaries(path_country_code(self.kwargs["code"])))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
 
 recent_parameter = OpenApiParameter(

@@ -199,7 +199,7 @@ def test_too_few_countries_asks_for_load_records() -> None:
     referenced = {
         code
         for model in RECORD_MODELS
-        for name in getattr(model, "country_fields", ())
+        for name in model.country_fields or ()
         for code in model._default_manager.values_list(name, flat=True)
     }
     Country.objects.exclude(code__in=referenced).delete()

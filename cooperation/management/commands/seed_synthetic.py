@@ -23,6 +23,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, models, transaction
+from simple_history.utils import get_history_model_for_model
 
 from cooperation.models import (
     RECORD_MODELS,
@@ -40,6 +41,7 @@ from cooperation.models import (
     Sector,
     Source,
     TradeFigure,
+    link_table,
 )
 
 SYNTHETIC_PREFIX = "[synthetic]"
@@ -472,15 +474,6 @@ def insert(model: type[Record], rows: Iterator[Row], batch_size: int, many_to_ma
     return created, links
 
 
-def link_table(model: type[Record], name: str) -> tuple[type[models.Model], str, str]:
-    """The through model of a many-to-many field and its two foreign keys (e.g. investment, sector)."""
-    field = model._meta.get_field(name)
-    assert isinstance(field, models.ManyToManyField)
-    through = field.remote_field.through
-    assert through is not None
-    return through, field.m2m_field_name(), field.m2m_reverse_field_name()
-
-
 def raw_delete(queryset: models.QuerySet[Any]) -> int:
     # delete() would load every row to send post_delete, on which django-simple-history
     # writes a "deleted" version of each: hours and a second copy at a million rows.
@@ -513,7 +506,7 @@ def remove_history(source_ids: Sequence[int]) -> int:
     """Versions of the removed records and sources, which exist when a benchmark edited them."""
     removed = 0
     for model in RECORD_MODELS:
-        historical = model.history.model  # type: ignore[attr-defined]
+        historical = get_history_model_for_model(model)
         # A real record that once cited a synthetic source keeps its history.
         versions = historical.objects.filter(source_id__in=source_ids).exclude(
             id__in=model._default_manager.values("pk")
