@@ -12,7 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cooperation import models
-from tests.factories import QUOTE, SourceFactory
+from cooperation.history import versions_paused
+from tests.factories import QUOTE, CulturalInitiativeFactory, SourceFactory
 from tests.helpers import FACTORIES, assert_error_shape, detail_url, make_user, token_client
 
 VERSION_KEYS = {"history_id", "history_date", "history_type", "history_user", "changed_fields", "record"}
@@ -183,6 +184,20 @@ def test_a_refused_write_adds_no_version(editor_client, basename):
 
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert model.history.count() == versions
+
+
+def test_versions_paused_writes_no_version_until_the_block_ends(db):
+    """A restore loads versions as they were: inside the block saves, many-to-many changes and deletes add none."""
+    versions = models.CulturalInitiative.history.count()
+    with versions_paused():
+        initiative = CulturalInitiativeFactory(countries=["DE", "FR"])
+        initiative.countries.set(["DE", "HU"])
+        CulturalInitiativeFactory().delete()
+    assert models.CulturalInitiative.history.count() == versions
+
+    initiative.save()
+
+    assert models.CulturalInitiative.history.filter(id=initiative.pk).count() == 1
 
 
 def test_investment_created_with_sectors_has_one_version(editor_client, db):

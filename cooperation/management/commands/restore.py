@@ -9,8 +9,8 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import models, transaction
-from django.test.utils import override_settings
 
+from cooperation.history import versions_paused
 from cooperation.models import RECORD_MODELS, Source
 
 
@@ -35,6 +35,6 @@ class Command(BaseCommand):
                 f"The database is not empty ({', '.join(map(str, occupied))}); restore needs an empty one."
             )
         # The backup holds the history as it was: loading it must not write new versions.
-        with transaction.atomic(), override_settings(SIMPLE_HISTORY_ENABLED=False):
+        with transaction.atomic(), versions_paused():
             call_command("loaddata", str(path), verbosity=0)
         self.stdout.write(f"Restored {path}.")
