@@ -11,7 +11,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import models, transaction
 
 from cooperation.history import versions_paused
-from cooperation.models import RECORD_MODELS, Source
+from cooperation.models import Source
+from cooperation.registry import RECORD_RESOURCES
 
 
 class Command(BaseCommand):
@@ -24,7 +25,7 @@ class Command(BaseCommand):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"No backup file at {path}.")
-        restored_models: tuple[type[models.Model], ...] = (Source, *RECORD_MODELS)
+        restored_models: list[type[models.Model]] = [Source, *(resource.model for resource in RECORD_RESOURCES)]
         occupied = [
             str(model._meta.verbose_name_plural) for model in restored_models if model._default_manager.exists()
         ]

@@ -25,7 +25,6 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import connection, models, transaction
 
 from cooperation.models import (
-    RECORD_MODELS,
     Country,
     CulturalInitiative,
     CulturalLandmark,
@@ -41,6 +40,7 @@ from cooperation.models import (
     Source,
     TradeFigure,
 )
+from cooperation.registry import RECORD_RESOURCES
 
 SYNTHETIC_PREFIX = "[synthetic]"
 PUBLISHER = "seed_synthetic"
@@ -497,7 +497,7 @@ def remove_synthetic() -> dict[str, int]:
         return {}
     removed: dict[str, int] = {}
     with transaction.atomic():
-        for model in RECORD_MODELS:
+        for model in (resource.model for resource in RECORD_RESOURCES):
             records = model._default_manager.filter(source_id__in=source_ids)
             for field in model._meta.many_to_many:
                 through, own, _ = link_table(model, field.name)
@@ -512,7 +512,7 @@ def remove_synthetic() -> dict[str, int]:
 def remove_history(source_ids: Sequence[int]) -> int:
     """Versions of the removed records and sources, which exist when a benchmark edited them."""
     removed = 0
-    for model in RECORD_MODELS:
+    for model in (resource.model for resource in RECORD_RESOURCES):
         historical = model.history.model  # type: ignore[attr-defined]
         # A real record that once cited a synthetic source keeps its history.
         versions = historical.objects.filter(source_id__in=source_ids).exclude(
