@@ -126,9 +126,10 @@ def read_facts() -> Facts:
     """Row counts, and where in the trade figures the queries look."""
     from django.db import connection, models
 
-    from cooperation.models import RECORD_MODELS, Country, Source, TradeFigure
+    from cooperation.models import Country, Source, TradeFigure
+    from cooperation.registry import RECORD_RESOURCES
 
-    counted: list[type[models.Model]] = [*RECORD_MODELS, Source, Country]
+    counted: list[type[models.Model]] = [*(resource.model for resource in RECORD_RESOURCES), Source, Country]
     rows = {str(model._meta.verbose_name_plural): model._default_manager.count() for model in counted}
     total = rows[str(TradeFigure._meta.verbose_name_plural)]
     if total < 2 * PAGE_SIZE:

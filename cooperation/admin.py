@@ -58,7 +58,11 @@ class SourceAdmin(SimpleHistoryAdmin):
 
 
 class RecordAdmin(SimpleHistoryAdmin):
-    """What every record admin shares: the source autocomplete, its text beside the quote, timestamps."""
+    """What every record admin shares: the source autocomplete, its text beside the quote, timestamps.
+
+    Each record type's admin is named by its entry in `cooperation.registry`, and registered from there
+    (`CooperationConfig.ready`).
+    """
 
     readonly_fields = ("source_text", "created_at", "updated_at")
     list_filter: Any = ("source",)
@@ -77,7 +81,6 @@ class RecordAdmin(SimpleHistoryAdmin):
         return obj.source.text
 
 
-@admin.register(models.TradeFigure)
 class TradeFigureAdmin(RecordAdmin):
     list_display = ("id", "reporter", "partner", "flow", "period", "value", "currency", "qualifier", "change_pct")
     list_filter = (
@@ -97,7 +100,6 @@ class TradeFigureAdmin(RecordAdmin):
         return obj.period_label
 
 
-@admin.register(models.Investment)
 class InvestmentAdmin(RecordAdmin):
     list_display = ("id", "investor", "recipient", "status", "amount", "currency", "qualifier", "period", "sector_list")
     list_filter = (
@@ -131,7 +133,6 @@ class InvestmentAdmin(RecordAdmin):
         return ", ".join(sector.slug for sector in obj.sectors.all())
 
 
-@admin.register(models.CulturalLandmark)
 class CulturalLandmarkAdmin(RecordAdmin):
     list_display = ("name", "kind", "city", "located_in", "honoured_country", "established_on")
     list_filter = (
@@ -145,7 +146,6 @@ class CulturalLandmarkAdmin(RecordAdmin):
     autocomplete_fields = ("located_in", "honoured_country", "source")
 
 
-@admin.register(models.ScholarshipProgram)
 class ScholarshipProgramAdmin(RecordAdmin):
     list_display = ("name", "sponsor", "recipient", "annual_grants", "students_enrolled", "level")
     list_filter = (
@@ -167,7 +167,6 @@ class CulturalInitiativeForm(forms.ModelForm):
         return countries
 
 
-@admin.register(models.CulturalInitiative)
 class CulturalInitiativeAdmin(RecordAdmin):
     form = CulturalInitiativeForm
     list_display = ("name", "kind", "country_codes", "established_on")

@@ -15,25 +15,17 @@ from typing import Any
 
 import yaml
 from django.conf import settings
+from drf_spectacular.generators import SchemaGenerator
 from jsonschema import Draft202012Validator, ValidationError
 from yaml.constructor import ConstructorError
 
 from cooperation.registry import RECORD_RESOURCES
+from cooperation.serializers import SourceSerializer
 
 SCHEMA_PATH = Path(settings.FIXTURE_DIRS[0]) / "fact-file.schema.json"
 
-# What identifies a record within its source, besides the source itself: an edited fact file updates the
-# stored record with the same natural key. The key holds the quote and the fields that say which fact of
-# the quote the record is; the values read from it (amounts, qualifiers, notes, sectors...) are outside
-# the key, so correcting them updates the record instead of adding one.
+# What identifies the source: a fact file names it by its title. A record's is its resource's `natural_key`.
 SOURCE_NATURAL_KEY = ("title",)
-NATURAL_KEYS: dict[str, tuple[str, ...]] = {
-    "trade_figures": ("source_quote", "reporter", "partner", "flow", "period_start", "period_end"),
-    "investments": ("source_quote", "investor", "recipient", "status", "period_start", "period_end"),
-    "cultural_landmarks": ("source_quote", "name"),
-    "scholarship_programs": ("source_quote", "name"),
-    "cultural_initiatives": ("source_quote", "name"),
-}
 
 
 class FactFileError(Exception):
@@ -199,10 +191,6 @@ def request_component(components: dict[str, Any], serializer_class: type[Any], d
 
 
 def fact_file_schema() -> dict[str, Any]:
-    from drf_spectacular.generators import SchemaGenerator
-
-    from cooperation.serializers import SourceSerializer
-
     components = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]
     source = request_component(components, SourceSerializer, drop=set())
     source["description"] = "The source the records cite; matched with a stored source on its title."
@@ -221,7 +209,7 @@ def fact_file_schema() -> dict[str, Any]:
     for resource in RECORD_RESOURCES:
         name = resource.serializer.__name__.removesuffix("Serializer")
         definitions[name] = request_component(components, resource.serializer, drop={"source"})
-        key = ", ".join(NATURAL_KEYS[resource.key])
+        key = ", ".join(resource.natural_key)
         properties[resource.key] = {
             "type": "array",
             "items": {"$ref": f"#/$defs/{name}"},

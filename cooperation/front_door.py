@@ -12,17 +12,17 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from cooperation.registry import RECORD_RESOURCES
 from cooperation.representations import ORJSONRenderer
 
 # (route name, what it is): the API root links these, in this order.
 RESOURCES = [
     ("country-list", "ISO 3166-1 countries"),
     ("source-list", "Sources, with their full text"),
-    ("trade-figure-list", "Bilateral trade figures"),
-    ("investment-list", "Investments"),
-    ("cultural-landmark-list", "Cultural landmarks"),
-    ("scholarship-program-list", "Scholarship programmes"),
-    ("cultural-initiative-list", "Cultural initiatives"),
+    *(
+        (f"{resource.basename}-list", str(resource.model._meta.verbose_name_plural).capitalize())
+        for resource in RECORD_RESOURCES
+    ),
 ]
 DOCS = [
     ("schema", "OpenAPI 3 schema (YAML; ?format=json for JSON)"),

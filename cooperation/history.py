@@ -13,7 +13,9 @@ in one query per field. `version_serializer` derives a resource's version serial
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from django.core.paginator import Page, Paginator
@@ -29,12 +31,33 @@ from cooperation.pagination import PageNumberPagination
 
 HISTORY_TYPES = {"+": "created", "~": "changed", "-": "deleted"}
 LATEST_VERSION = "_latest_version_in_transaction"
+_versions_paused: ContextVar[bool] = ContextVar("versions_paused", default=False)
 
 # --- writing ----------------------------------------------------------------------------------------
 
 
+@contextmanager
+def versions_paused() -> Iterator[None]:
+    """Write no version in this block: restoring a backup loads the versions it holds, as they were.
+
+    Only for this block and this thread, unlike the library's SIMPLE_HISTORY_ENABLED setting.
+    """
+    token = _versions_paused.set(True)
+    try:
+        yield
+    finally:
+        _versions_paused.reset(token)
+
+
 class RecordHistory(HistoricalRecords):
+    def create_historical_record(self, instance: Any, history_type: str, using: str | None = None) -> None:
+        # Saves, deletes and many-to-many changes all write their version here.
+        if not _versions_paused.get():
+            super().create_historical_record(instance, history_type, using=using)
+
     def m2m_changed(self, instance: Any, action: str, attr: Any, pk_set: Any, reverse: bool, **kwargs: Any) -> None:
+        if _versions_paused.get():
+            return
         version = getattr(instance, LATEST_VERSION, None)
         if version is None or action not in ("post_add", "post_remove", "post_clear"):
             super().m2m_changed(instance, action, attr, pk_set, reverse, **kwargs)

@@ -2,9 +2,9 @@
 
 Each record goes through its API serializer (field rules, then the model's `clean()`: the quote verbatim
 in the source's text, ordered periods, two different countries...), and is matched with a stored record
-of the same source on its natural key (`fact_files.NATURAL_KEYS`). A matched record whose values are
-those of the file is not saved again, so importing the same file twice writes nothing, not even
-history. Every problem of the file is collected before anything is kept: one bad record rolls back
+of the same source on its natural key (its resource's `natural_key` in the registry). A matched record
+whose values are those of the file is not saved again, so importing the same file twice writes nothing,
+not even history. Every problem of the file is collected before anything is kept: one bad record rolls back
 the whole transaction.
 """
 
@@ -22,7 +22,6 @@ from rest_framework.serializers import ModelSerializer
 from rest_framework.settings import api_settings
 
 from cooperation.fact_files import (
-    NATURAL_KEYS,
     SOURCE_NATURAL_KEY,
     FactFileError,
     read_fact_file,
@@ -87,7 +86,9 @@ class Importer:
 
     def run(self, document: dict[str, Any], text: str) -> ImportReport:
         source_data = {name: value for name, value in document["source"].items() if name != "text_file"}
-        source = self.import_one("sources", "source", SourceSerializer, {**source_data, "text": text}, {})
+        source = self.import_one(
+            "sources", "source", SourceSerializer, SOURCE_NATURAL_KEY, {**source_data, "text": text}, {}
+        )
         if source is None:
             # The records' quotes are checked against the source's text: without a source, stop here.
             raise FactFileError(self.problems)
@@ -98,6 +99,7 @@ class Importer:
                     resource.key,
                     f"{resource.key}[{index}]",
                     resource.serializer,
+                    resource.natural_key,
                     {**entry, "source": source.pk},
                     {"source": source.pk},
                 )
@@ -115,6 +117,7 @@ class Importer:
         resource: str,
         label: str,
         serializer_class: type[ModelSerializer[Any]],
+        key_fields: tuple[str, ...],
         data: dict[str, Any],
         scope: dict[str, Any],
     ) -> models.Model | None:
@@ -128,7 +131,6 @@ class Importer:
         values = dict(serializer.validated_data)
         wanted = model(**{name: value for name, value in values.items() if name not in many_to_many})
         related = {name: sorted(getattr(item, "pk", item) for item in values.get(name, [])) for name in many_to_many}
-        key_fields = SOURCE_NATURAL_KEY if model is Source else NATURAL_KEYS[resource]
         key = {model_field(model, name).attname: value_of(wanted, name) for name in key_fields}
         duplicate = self.seen_keys.setdefault(resource, {}).get(tuple(key.values()))
         if duplicate is not None:

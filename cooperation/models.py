@@ -24,6 +24,7 @@ from cooperation.querysets import (
     ParticipantsManager,
     RecordManager,
     TwoCountryManager,
+    record_querysets,
 )
 from cooperation.search import folded_fields
 
@@ -179,12 +180,11 @@ class Source(Searchable):
         """A source whose text changes must keep every quote that records take from it."""
         if self.pk is None:
             return
-        for model in RECORD_MODELS:
-            quotes = model._default_manager.filter(source=self).values_list("pk", "source_quote")
-            for pk, quote in quotes:
+        for records in record_querysets():
+            for pk, quote in records.filter(source=self).values_list("pk", "source_quote"):
                 if quote not in self.text:
                     raise ValidationError(
-                        {"text": f"The text no longer contains the quote of {model._meta.verbose_name} {pk}."}
+                        {"text": f"The text no longer contains the quote of {records.model._meta.verbose_name} {pk}."}
                     )
 
 
@@ -710,12 +710,3 @@ class CulturalInitiative(Record):
         """Countries live in a many-to-many table, so the form or serializer checks them."""
         if len(set(countries)) < 2:
             raise ValidationError("Give at least two different countries.")
-
-
-RECORD_MODELS: tuple[type[Record], ...] = (
-    TradeFigure,
-    Investment,
-    CulturalLandmark,
-    ScholarshipProgram,
-    CulturalInitiative,
-)

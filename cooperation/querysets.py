@@ -15,6 +15,7 @@ from functools import reduce
 from operator import or_
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
 from django.db.models import Case, Count, Exists, F, OuterRef, Q, When
@@ -128,10 +129,8 @@ class ParticipantsQuerySet(RecordQuerySet):
 class CountryQuerySet(SearchableQuerySet):
     def with_records(self, present: bool = True) -> CountryQuerySet:
         """Countries that appear (or, with present=False, never appear) in a record."""
-        from cooperation.models import RECORD_MODELS
-
-        managers: list[Any] = [model._default_manager for model in RECORD_MODELS]
-        appears: Any = reduce(or_, (Exists(manager.involving(OuterRef("code"))) for manager in managers))
+        querysets: list[Any] = record_querysets()  # involving() takes a reference to the code here
+        appears: Any = reduce(or_, (Exists(records.involving(OuterRef("code"))) for records in querysets))
         return self.filter(appears if present else ~appears)
 
 
@@ -148,3 +147,12 @@ class RecordManager(BaseRecordManager[RecordModel]):
 
 TwoCountryManager = RecordManager.from_queryset(TwoCountryQuerySet)
 ParticipantsManager = RecordManager.from_queryset(ParticipantsQuerySet)
+
+
+def record_querysets() -> list[RecordQuerySet]:
+    """A queryset of each record type: the app's models whose manager makes RecordQuerySets.
+
+    Asked of Django's app registry rather than imported, since the models module imports this one.
+    """
+    querysets = (model._default_manager.all() for model in apps.get_app_config("cooperation").get_models())
+    return [queryset for queryset in querysets if isinstance(queryset, RecordQuerySet)]

@@ -7,7 +7,8 @@ and the fixture loader also call. Serializers only translate its errors.
 from __future__ import annotations
 
 import copy
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
@@ -25,6 +26,9 @@ from cooperation.models import (
     Source,
     TradeFigure,
 )
+
+if TYPE_CHECKING:
+    from cooperation.registry import RecordResource
 
 
 class CountrySerializer(serializers.ModelSerializer[Country]):
@@ -227,54 +231,48 @@ class CulturalInitiativeSerializer(RecordSerializer):
         return countries
 
 
-class PartnerCountsSerializer(serializers.Serializer[dict[str, int]]):
-    """How many records of each resource two countries share."""
+def partner_serializer(resources: Iterable[RecordResource]) -> type[serializers.Serializer[Any]]:
+    """A partner of the profile's country, with a count per resource."""
+    counts = {resource.key: serializers.IntegerField(help_text=resource.partner_count_help) for resource in resources}
+    counts_serializer = type(
+        "PartnerCountsSerializer",
+        (serializers.Serializer,),
+        {"__doc__": "How many records of each resource two countries share.", **counts},
+    )
+    fields = {
+        "__doc__": "A country that shares records with the profile's country, with counts per resource.",
+        "country": CountrySerializer(help_text="The partner country."),
+        "counts": counts_serializer(help_text="Records shared with the partner, per resource."),
+    }
+    return type("PartnerSerializer", (serializers.Serializer,), fields)
 
-    trade_figures = serializers.IntegerField(help_text="Trade figures the two countries share.")
-    investments = serializers.IntegerField(help_text="Investments between them, either direction.")
-    cultural_landmarks = serializers.IntegerField(help_text="Landmarks in one honouring the other.")
-    scholarship_programs = serializers.IntegerField(help_text="Scholarship programmes between them.")
-    cultural_initiatives = serializers.IntegerField(help_text="Initiatives both take part in.")
 
-
-class PartnerSerializer(serializers.Serializer[dict[str, Any]]):
-    """A country that shares records with the profile's country, with counts per resource."""
-
-    country = CountrySerializer(help_text="The partner country.")
-    counts = PartnerCountsSerializer(help_text="Records shared with the partner, per resource.")
-
-
-def pair_resource_serializer(
-    name: str, record_serializer: type[serializers.ModelSerializer[Any]], what: str
-) -> type[serializers.Serializer[Any]]:
+def pair_resource_serializer(resource: RecordResource) -> type[serializers.Serializer[Any]]:
     """One resource in the pair profile: its count, its latest records, and the link to them all."""
+    what = resource.label
     fields = {
         "count": serializers.IntegerField(help_text=f"{what} the two countries share, all of them."),
-        "recent": record_serializer(
+        "recent": resource.serializer(
             many=True, help_text=f"The latest {what.lower()}, newest first (`recent` of them)."
         ),
         "list": serializers.URLField(help_text=f"The full list of these {what.lower()}, filtered by `pair`."),
         "__doc__": f"{what} of the pair: a count, the latest records and the link to the full list.",
     }
+    name = "Pair" + "".join(word.capitalize() for word in resource.key.split("_"))  # PairTradeFigures
     return type(name, (serializers.Serializer,), fields)
 
 
-class PairProfileSerializer(serializers.Serializer[dict[str, Any]]):
-    """What two countries share, bounded: per resource a count, the latest records and a link to all."""
-
-    country = CountrySerializer(help_text="The country of the URL's first code.")
-    partner = CountrySerializer(help_text="The country of the URL's second code.")
-    trade_figures = pair_resource_serializer("PairTradeFigures", TradeFigureSerializer, "Trade figures")()
-    investments = pair_resource_serializer("PairInvestments", InvestmentSerializer, "Investments")()
-    cultural_landmarks = pair_resource_serializer("PairCulturalLandmarks", CulturalLandmarkSerializer, "Landmarks")()
-    scholarship_programs = pair_resource_serializer(
-        "PairScholarshipPrograms", ScholarshipProgramSerializer, "Scholarship programmes"
-    )()
-    cultural_initiatives = pair_resource_serializer(
-        "PairCulturalInitiatives", CulturalInitiativeSerializer, "Initiatives"
-    )()
-    sources = SourceSummarySerializer(
-        many=True,
-        help_text="The sources that the returned records cite, without their text: each is read in full at "
-        "/api/v1/sources/{id}/.",
-    )
+def pair_profile_serializer(resources: Iterable[RecordResource]) -> type[serializers.Serializer[Any]]:
+    """The pair profile: the two countries, each resource's part, the sources cited."""
+    fields = {
+        "__doc__": "What two countries share, bounded: per resource a count, the latest records and a link to all.",
+        "country": CountrySerializer(help_text="The country of the URL's first code."),
+        "partner": CountrySerializer(help_text="The country of the URL's second code."),
+        **{resource.key: pair_resource_serializer(resource)() for resource in resources},
+        "sources": SourceSummarySerializer(
+            many=True,
+            help_text="The sources that the returned records cite, without their text: each is read in full at "
+            "/api/v1/sources/{id}/.",
+        ),
+    }
+    return type("PairProfileSerializer", (serializers.Serializer,), fields)

@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from cooperation import views
 from cooperation.front_door import ApiRootView
+from cooperation.registry import RECORD_RESOURCES
 
 router = DefaultRouter()
 router.include_root_view = False
@@ -13,11 +14,8 @@ router.include_root_view = False
 router.include_format_suffixes = False
 router.register("countries", views.CountryViewSet, basename="country")
 router.register("sources", views.SourceViewSet, basename="source")
-router.register("trade-figures", views.TradeFigureViewSet, basename="trade-figure")
-router.register("investments", views.InvestmentViewSet, basename="investment")
-router.register("cultural-landmarks", views.CulturalLandmarkViewSet, basename="cultural-landmark")
-router.register("scholarship-programs", views.ScholarshipProgramViewSet, basename="scholarship-program")
-router.register("cultural-initiatives", views.CulturalInitiativeViewSet, basename="cultural-initiative")
+for resource in RECORD_RESOURCES:
+    router.register(resource.path, views.record_viewset(resource), basename=resource.basename)
 
 urlpatterns = [
     path("", ApiRootView.as_view(), name="api-root"),

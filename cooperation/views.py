@@ -24,18 +24,10 @@ from cooperation.conditional import CACHE_CONTROL, key_type
 from cooperation.etags import digest_etag, has_version, instance_etag, not_modified, require_current, version_etag
 from cooperation.fields import COUNTRY_CODE_HELP, COUNTRY_CODE_PATTERN, parse_country_code
 from cooperation.history import VersionPagination, describe_versions, version_serializer, versions_of
-from cooperation.models import (
-    Country,
-    CulturalInitiative,
-    CulturalLandmark,
-    Investment,
-    ScholarshipProgram,
-    Source,
-    TradeFigure,
-)
+from cooperation.models import Country, Source
 from cooperation.pagination import MAX_DIGITS, PageNumberPagination, RecordPagination
 from cooperation.querysets import ApiQuerySet
-from cooperation.registry import RECORD_RESOURCES
+from cooperation.registry import RECORD_RESOURCES, RecordResource
 from cooperation.representations import RowShape, Statement
 from cooperation.selectors import countries_by_code, pair_profile, partner_summaries
 
@@ -235,54 +227,17 @@ class EditableViewSet(
         return super().get_serializer(*args, **kwargs)
 
 
-class TradeFigureViewSet(EditableViewSet):
-    """Bilateral trade between two countries in one period."""
-
-    queryset = TradeFigure.objects.all()
-    serializer_class = serializers.TradeFigureSerializer
-    filterset_class = filters.TradeFigureFilterSet
-    ordering_fields = ["period_start", "period_end", "value"]
-    search_fields = TradeFigure.search_fields
-
-
-class InvestmentViewSet(EditableViewSet):
-    """Capital from an investor country into a recipient country."""
-
-    queryset = Investment.objects.all()
-    serializer_class = serializers.InvestmentSerializer
-    filterset_class = filters.InvestmentFilterSet
-    ordering_fields = ["amount", "period_start"]
-    search_fields = Investment.search_fields
-
-
-class CulturalLandmarkViewSet(EditableViewSet):
-    """Places and objects in one country that honour another."""
-
-    queryset = CulturalLandmark.objects.all()
-    serializer_class = serializers.CulturalLandmarkSerializer
-    filterset_class = filters.CulturalLandmarkFilterSet
-    ordering_fields = ["name", "established_on"]
-    search_fields = CulturalLandmark.search_fields
-
-
-class ScholarshipProgramViewSet(EditableViewSet):
-    """Grants that a sponsor country gives students of a recipient country."""
-
-    queryset = ScholarshipProgram.objects.all()
-    serializer_class = serializers.ScholarshipProgramSerializer
-    filterset_class = filters.ScholarshipProgramFilterSet
-    ordering_fields = ["name", "annual_grants"]
-    search_fields = ScholarshipProgram.search_fields
-
-
-class CulturalInitiativeViewSet(EditableViewSet):
-    """Joint bodies and programmes: foundations, festivals, publishing, exchanges."""
-
-    queryset = CulturalInitiative.objects.all()
-    serializer_class = serializers.CulturalInitiativeSerializer
-    filterset_class = filters.CulturalInitiativeFilterSet
-    ordering_fields = ["name", "established_on"]
-    search_fields = CulturalInitiative.search_fields
+def record_viewset(resource: RecordResource) -> type[EditableViewSet]:
+    """A record resource's viewset: all it declares comes from the resource's entry in the registry."""
+    declarations = {
+        "__doc__": resource.description,  # the operations' description in the schema
+        "queryset": resource.model._default_manager.all(),
+        "serializer_class": resource.serializer,
+        "filterset_class": resource.filterset,
+        "ordering_fields": list(resource.ordering_fields),
+        "search_fields": resource.model.search_fields,
+    }
+    return type(f"{resource.model.__name__}ViewSet", (EditableViewSet,), declarations)
 
 
 class SourceViewSet(EditableViewSet):
@@ -344,7 +299,7 @@ class CountryViewSet(ReadViewSet):
 class CountryPartnersView(generics.ListAPIView[Any]):
     """The countries that share records with this country, with a count per resource."""
 
-    serializer_class = serializers.PartnerSerializer
+    serializer_class = serializers.partner_serializer(RECORD_RESOURCES)
     permission_classes = [permissions.AllowAny]
     filter_backends: list[Any] = []
     pagination_class = PageNumberPagination
@@ -367,7 +322,7 @@ recent_parameter = OpenApiParameter(
 class CountryPairView(generics.GenericAPIView[Any]):
     """What the two countries share: per resource a count, the latest records and the link to all of them."""
 
-    serializer_class = serializers.PairProfileSerializer
+    serializer_class = serializers.pair_profile_serializer(RECORD_RESOURCES)
     permission_classes = [permissions.AllowAny]
     filter_backends: list[Any] = []
     pagination_class = None

@@ -1,4 +1,4 @@
-"""Shared pieces of the write-side tests: users with tokens, fresh records, the error shape."""
+"""Shared pieces of the write-side tests: users with tokens, request bodies, the error shape."""
 
 from __future__ import annotations
 
@@ -9,20 +9,8 @@ from django.urls import reverse
 from knox.models import AuthToken
 from rest_framework.test import APIClient
 
-from tests import factories
-
 ERROR_KEYS = {"status", "code", "detail", "errors"}
 
-# Router basename -> factory of a fresh, valid record of that resource.
-FACTORIES: dict[str, Any] = {
-    "trade-figure": factories.TradeFigureFactory,
-    "investment": factories.InvestmentFactory,
-    "cultural-landmark": factories.CulturalLandmarkFactory,
-    "scholarship-program": factories.ScholarshipProgramFactory,
-    "cultural-initiative": factories.CulturalInitiativeFactory,
-    "source": factories.SourceFactory,
-}
-RECORD_BASENAMES = [name for name in FACTORIES if name != "source"]
 READ_ONLY_FIELDS = {"id", "period_label", "created_at", "updated_at"}
 
 

@@ -19,6 +19,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from cooperation import models
 from tests import factories
+from tests.resources import RECORD_MODELS, SPECS
 
 pytestmark = pytest.mark.django_db
 
@@ -88,23 +89,13 @@ def trade_figure_data(**overrides: str) -> dict[str, str]:
 def test_every_model_is_registered() -> None:
     """Every model of the app has an admin (historical models have theirs through SimpleHistoryAdmin)."""
     app_models = {model for model in admin.site._registry if model._meta.app_label == "cooperation"}
-    expected = {
-        models.Country,
-        models.Source,
-        models.Sector,
-        models.TradeFigure,
-        models.Investment,
-        models.CulturalLandmark,
-        models.ScholarshipProgram,
-        models.CulturalInitiative,
-    }
-    assert expected <= app_models
+    assert {models.Country, models.Source, models.Sector, *RECORD_MODELS} <= app_models
 
 
 def test_every_history_tracked_model_has_history_in_the_admin() -> None:
     """Editors see and revert the history of every record and source."""
     tracked = {model for model in REGISTERED if hasattr(model._meta, "simple_history_manager_attribute")}
-    assert tracked == {models.Source, *models.RECORD_MODELS}
+    assert tracked == {models.Source, *RECORD_MODELS}
     assert set(HISTORY_ADMINS) == tracked
 
 
@@ -165,16 +156,7 @@ def test_changelist_search_finds_the_fixture_object(
 
 
 @pytest.mark.parametrize(
-    "factory",
-    [
-        factories.SourceFactory,
-        factories.TradeFigureFactory,
-        factories.InvestmentFactory,
-        factories.CulturalLandmarkFactory,
-        factories.ScholarshipProgramFactory,
-        factories.CulturalInitiativeFactory,
-    ],
-    ids=lambda factory: factory._meta.model._meta.model_name,
+    "factory", [spec.factory for spec in SPECS], ids=lambda factory: factory._meta.model._meta.model_name
 )
 def test_changelist_query_count_does_not_grow_with_rows(admin_client: Client, factory: Any) -> None:
     """Countries and many-to-many columns are joined or prefetched, not fetched row by row."""

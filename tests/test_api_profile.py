@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from cooperation.models import TradeFigure
+from cooperation.registry import RECORD_RESOURCES
 from tests.factories import (
     CulturalInitiativeFactory,
     CulturalLandmarkFactory,
@@ -30,23 +31,8 @@ ARTICLE_COUNTS = {
     "scholarship_programs": 1,
     "cultural_initiatives": 1,
 }
-PAIR_KEYS = {
-    "country",
-    "partner",
-    "trade_figures",
-    "investments",
-    "cultural_landmarks",
-    "scholarship_programs",
-    "cultural_initiatives",
-    "sources",
-}
-LIST_ROUTES = {
-    "trade_figures": "trade-figure-list",
-    "investments": "investment-list",
-    "cultural_landmarks": "cultural-landmark-list",
-    "scholarship_programs": "scholarship-program-list",
-    "cultural_initiatives": "cultural-initiative-list",
-}
+PAIR_KEYS = {"country", "partner", *(resource.key for resource in RECORD_RESOURCES), "sources"}
+LIST_ROUTES = {resource.key: f"{resource.basename}-list" for resource in RECORD_RESOURCES}
 
 
 def test_partners_of_kazakhstan_is_hungary_with_the_article_counts(api_client, db):

@@ -5,8 +5,8 @@ from http import HTTPStatus
 import pytest
 from django.urls import reverse
 
-from cooperation.models import RECORD_MODELS
 from tests.helpers import ERROR_KEYS
+from tests.resources import RECORD_MODELS
 
 FIELDS = {"id", "title", "publisher", "url", "published_on", "language", "text", "created_at", "updated_at"}
 

@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cooperation import as_of, models
+from cooperation.registry import RECORD_RESOURCES
 from tests.factories import QUOTE, SourceFactory
 from tests.helpers import assert_error_shape, detail_url, error_fields, make_user, token_client
 
@@ -136,9 +137,9 @@ def test_as_of_representation_is_the_live_one_of_that_version(api_client, editor
 
 
 def test_the_article_records_read_as_of_now_equal_the_live_list(api_client, db):
-    for basename in ["trade-figure", "investment", "cultural-landmark", "scholarship-program", "cultural-initiative"]:
-        url = reverse(f"{basename}-list")
-        assert list_as_of(api_client, url, timezone.now()) == api_client.get(url).json()["results"], basename
+    for resource in RECORD_RESOURCES:
+        url = reverse(f"{resource.basename}-list")
+        assert list_as_of(api_client, url, timezone.now()) == api_client.get(url).json()["results"], resource.key
 
 
 def test_the_same_moment_in_another_offset_gives_the_same_answer(api_client, lifecycle):

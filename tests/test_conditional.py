@@ -12,18 +12,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cooperation.views import ReadViewSet
-from tests.helpers import FACTORIES, assert_error_shape, detail_url, make_user, token_client, writable
+from tests.helpers import assert_error_shape, detail_url, make_user, token_client, writable
+from tests.resources import SPECS, SPECS_BY_BASENAME, spec_id
 
 STRONG_ETAG = re.compile(r'^"[^"]+"$')
-# A change each resource accepts, to move its ETag on.
-CHANGES = {
-    "trade-figure": {"value": "2000000.00"},
-    "investment": {"status": "planned"},
-    "cultural-landmark": {"city": "Munich"},
-    "scholarship-program": {"annual_grants": 11},
-    "cultural-initiative": {"countries": ["DE", "FR", "HU"]},
-    "source": {"title": "Changed title"},
-}
+TRADE = SPECS_BY_BASENAME["trade-figure"]
 WRITES = ["put", "patch", "delete"]
 
 
@@ -37,24 +30,24 @@ def other_editor_client(db):
     return token_client(make_user("other-editor", editor=True))
 
 
-def fresh(basename):
+def fresh(spec):
     """A fresh record and its detail URL."""
-    record = FACTORIES[basename]()
-    return record, detail_url(basename, record.pk)
+    record = spec.factory()
+    return record, detail_url(spec.basename, record.pk)
 
 
-def send(client, method, url, basename, representation, **headers):
+def send(client, method, url, spec, representation, **headers):
     """A write whose body changes the record (for PUT, the full representation with the change)."""
     if method == "delete":
         return client.delete(url, **headers)
-    body = writable(representation) | CHANGES[basename] if method == "put" else CHANGES[basename]
+    body = writable(representation) | spec.change if method == "put" else spec.change
     return getattr(client, method)(url, body, format="json", **headers)
 
 
-@pytest.mark.parametrize("basename", FACTORIES)
-def test_detail_carries_a_strong_etag(api_client, db, basename):
+@pytest.mark.parametrize("spec", SPECS, ids=spec_id)
+def test_detail_carries_a_strong_etag(api_client, db, spec):
     """The ETag is quoted and not weak (no W/ prefix)."""
-    _, url = fresh(basename)
+    _, url = fresh(spec)
 
     etag = api_client.get(url)["ETag"]
 
@@ -69,18 +62,18 @@ def test_country_detail_carries_a_strong_etag(api_client, db):
     assert STRONG_ETAG.match(etag)
 
 
-@pytest.mark.parametrize("basename", FACTORIES)
-def test_same_record_read_twice_has_the_same_etag(api_client, db, basename):
+@pytest.mark.parametrize("spec", SPECS, ids=spec_id)
+def test_same_record_read_twice_has_the_same_etag(api_client, db, spec):
     """The ETag is stable while the record does not change."""
-    _, url = fresh(basename)
+    _, url = fresh(spec)
 
     assert api_client.get(url)["ETag"] == api_client.get(url)["ETag"]
 
 
-@pytest.mark.parametrize("basename", FACTORIES)
-def test_if_none_match_with_the_current_etag_is_a_304(api_client, db, basename):
+@pytest.mark.parametrize("spec", SPECS, ids=spec_id)
+def test_if_none_match_with_the_current_etag_is_a_304(api_client, db, spec):
     """A client holding the current copy gets 304 with no body and the ETag again."""
-    _, url = fresh(basename)
+    _, url = fresh(spec)
     etag = api_client.get(url)["ETag"]
 
     response = api_client.get(url, HTTP_IF_NONE_MATCH=etag)
@@ -90,10 +83,10 @@ def test_if_none_match_with_the_current_etag_is_a_304(api_client, db, basename):
     assert response["ETag"] == etag
 
 
-@pytest.mark.parametrize("basename", FACTORIES)
-def test_a_matching_conditional_get_is_answered_before_any_view_or_session(api_client, db, basename, monkeypatch):
+@pytest.mark.parametrize("spec", SPECS, ids=spec_id)
+def test_a_matching_conditional_get_is_answered_before_any_view_or_session(api_client, db, spec, monkeypatch):
     """NotModifiedMiddleware answers from one indexed read of `updated_at`; the view never runs."""
-    _, url = fresh(basename)
+    _, url = fresh(spec)
     etag = api_client.get(url)["ETag"]
 
     def no_view(*args, **kwargs):
@@ -115,7 +108,7 @@ def test_a_matching_conditional_get_is_answered_before_any_view_or_session(api_c
 
 @pytest.mark.parametrize("header", ['"stale"', "W/", "", "*x", '"' + "9" * 5000 + '"'])
 def test_a_conditional_get_that_does_not_match_gets_the_whole_record(api_client, db, header):
-    record, url = fresh("trade-figure")
+    record, url = fresh(TRADE)
 
     response = api_client.get(url, HTTP_IF_NONE_MATCH=header)
 
@@ -137,12 +130,12 @@ def test_if_none_match_on_a_country_is_a_304(api_client, db):
     assert response.status_code == HTTPStatus.NOT_MODIFIED
 
 
-@pytest.mark.parametrize("basename", FACTORIES)
-def test_if_none_match_with_a_stale_etag_answers_the_record(editor_client, basename):
+@pytest.mark.parametrize("spec", SPECS, ids=spec_id)
+def test_if_none_match_with_a_stale_etag_answers_the_record(editor_client, spec):
     """After a change the old ETag no longer matches: 200 with the new representation."""
-    _, url = fresh(basename)
+    _, url = fresh(spec)
     old = editor_client.get(url)["ETag"]
-    editor_client.patch(url, CHANGES[basename], format="json")
+    editor_client.patch(url, spec.change, format="json")
 
     response = editor_client.get(url, HTTP_IF_NONE_MATCH=old)
 
@@ -150,13 +143,13 @@ def test_if_none_match_with_a_stale_etag_answers_the_record(editor_client, basen
     assert response["ETag"] != old
 
 
-@pytest.mark.parametrize("basename", FACTORIES)
-def test_etag_changes_after_an_update(editor_client, basename):
+@pytest.mark.parametrize("spec", SPECS, ids=spec_id)
+def test_etag_changes_after_an_update(editor_client, spec):
     """Any change of the record gives it a new ETag; the write answers that new ETag."""
-    _, url = fresh(basename)
+    _, url = fresh(spec)
     before = editor_client.get(url)["ETag"]
 
-    response = editor_client.patch(url, CHANGES[basename], format="json")
+    response = editor_client.patch(url, spec.change, format="json")
 
     after = editor_client.get(url)["ETag"]
     assert after != before
@@ -164,30 +157,30 @@ def test_etag_changes_after_an_update(editor_client, basename):
 
 
 @pytest.mark.parametrize("method", WRITES)
-@pytest.mark.parametrize("basename", FACTORIES)
-def test_stale_if_match_is_a_412_in_the_error_shape(editor_client, other_editor_client, basename, method):
+@pytest.mark.parametrize("spec", SPECS, ids=spec_id)
+def test_stale_if_match_is_a_412_in_the_error_shape(editor_client, other_editor_client, spec, method):
     """A write based on a version someone else has since changed is refused with 412."""
-    _, url = fresh(basename)
+    _, url = fresh(spec)
     read = editor_client.get(url)
-    other_editor_client.patch(url, CHANGES[basename], format="json")
+    other_editor_client.patch(url, spec.change, format="json")
 
-    response = send(editor_client, method, url, basename, read.json(), HTTP_IF_MATCH=read["ETag"])
+    response = send(editor_client, method, url, spec, read.json(), HTTP_IF_MATCH=read["ETag"])
 
     body = assert_error_shape(response, HTTPStatus.PRECONDITION_FAILED)
     assert body["code"] == "precondition_failed"
 
 
 @pytest.mark.parametrize("method", WRITES)
-@pytest.mark.parametrize("basename", FACTORIES)
-def test_stale_if_match_changes_nothing(editor_client, basename, method):
+@pytest.mark.parametrize("spec", SPECS, ids=spec_id)
+def test_stale_if_match_changes_nothing(editor_client, spec, method):
     """After the 412 the record, its ETag and its history are as they were."""
-    record, url = fresh(basename)
+    record, url = fresh(spec)
     model = type(record)
     stale = '"0123456789abcdef0123456789abcdef"'
     before = editor_client.get(url)
     versions = model.history.count()
 
-    send(editor_client, method, url, basename, before.json(), HTTP_IF_MATCH=stale)
+    send(editor_client, method, url, spec, before.json(), HTTP_IF_MATCH=stale)
 
     after = editor_client.get(url)
     assert after.status_code == HTTPStatus.OK
@@ -197,64 +190,62 @@ def test_stale_if_match_changes_nothing(editor_client, basename, method):
 
 
 @pytest.mark.parametrize("method", WRITES)
-@pytest.mark.parametrize("basename", FACTORIES)
-def test_weak_form_of_the_current_etag_does_not_match(editor_client, basename, method):
+@pytest.mark.parametrize("spec", SPECS, ids=spec_id)
+def test_weak_form_of_the_current_etag_does_not_match(editor_client, spec, method):
     """If-Match uses the strong comparison: W/"<current>" is a 412 and changes nothing."""
-    _, url = fresh(basename)
+    _, url = fresh(spec)
     read = editor_client.get(url)
 
-    response = send(editor_client, method, url, basename, read.json(), HTTP_IF_MATCH=f"W/{read['ETag']}")
+    response = send(editor_client, method, url, spec, read.json(), HTTP_IF_MATCH=f"W/{read['ETag']}")
 
     assert_error_shape(response, HTTPStatus.PRECONDITION_FAILED)
     assert editor_client.get(url).json() == read.json()
 
 
 @pytest.mark.parametrize("method", WRITES)
-@pytest.mark.parametrize("basename", FACTORIES)
-def test_current_if_match_lets_the_write_through(editor_client, basename, method):
+@pytest.mark.parametrize("spec", SPECS, ids=spec_id)
+def test_current_if_match_lets_the_write_through(editor_client, spec, method):
     """The ETag just read is accepted."""
-    _, url = fresh(basename)
+    _, url = fresh(spec)
     read = editor_client.get(url)
 
-    response = send(editor_client, method, url, basename, read.json(), HTTP_IF_MATCH=read["ETag"])
+    response = send(editor_client, method, url, spec, read.json(), HTTP_IF_MATCH=read["ETag"])
 
     assert response.status_code in (HTTPStatus.OK, HTTPStatus.NO_CONTENT), response.content
 
 
 @pytest.mark.parametrize("method", WRITES)
-@pytest.mark.parametrize("basename", FACTORIES)
-def test_if_match_star_lets_the_write_through(editor_client, basename, method):
+@pytest.mark.parametrize("spec", SPECS, ids=spec_id)
+def test_if_match_star_lets_the_write_through(editor_client, spec, method):
     """If-Match: * matches any current version."""
-    _, url = fresh(basename)
+    _, url = fresh(spec)
     read = editor_client.get(url)
 
-    response = send(editor_client, method, url, basename, read.json(), HTTP_IF_MATCH="*")
+    response = send(editor_client, method, url, spec, read.json(), HTTP_IF_MATCH="*")
 
     assert response.status_code in (HTTPStatus.OK, HTTPStatus.NO_CONTENT), response.content
 
 
 def test_if_match_list_with_the_current_etag_lets_the_write_through(editor_client, db):
     """One matching tag in a list of tags is enough."""
-    _, url = fresh("trade-figure")
+    _, url = fresh(TRADE)
     current = editor_client.get(url)["ETag"]
 
-    response = editor_client.patch(url, CHANGES["trade-figure"], format="json", HTTP_IF_MATCH=f'"stale", {current}')
+    response = editor_client.patch(url, TRADE.change, format="json", HTTP_IF_MATCH=f'"stale", {current}')
 
     assert response.status_code == HTTPStatus.OK
 
 
 def test_if_match_on_a_missing_record_is_a_404(editor_client, db):
     """A record that does not exist is 404, whatever If-Match says."""
-    response = editor_client.patch(
-        detail_url("trade-figure", 999999), CHANGES["trade-figure"], format="json", HTTP_IF_MATCH="*"
-    )
+    response = editor_client.patch(detail_url("trade-figure", 999999), TRADE.change, format="json", HTTP_IF_MATCH="*")
 
     assert_error_shape(response, HTTPStatus.NOT_FOUND)
 
 
 def test_two_editors_saving_the_same_version_one_wins_one_gets_412(editor_client, other_editor_client):
     """Both read the same ETag and PATCH with it: the first gets 200, the second 412."""
-    _, url = fresh("trade-figure")
+    _, url = fresh(TRADE)
     etag = editor_client.get(url)["ETag"]
     assert other_editor_client.get(url)["ETag"] == etag
 
@@ -267,7 +258,7 @@ def test_two_editors_saving_the_same_version_one_wins_one_gets_412(editor_client
 
 def test_two_editors_conflict_keeps_the_first_editors_record(editor_client, other_editor_client):
     """After the conflict the stored record is the first editor's, and history shows only their change."""
-    record, url = fresh("trade-figure")
+    record, url = fresh(TRADE)
     etag = editor_client.get(url)["ETag"]
 
     editor_client.patch(url, {"value": "111.00", "notes": "first"}, format="json", HTTP_IF_MATCH=etag)

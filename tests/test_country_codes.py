@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from cooperation import models
 from cooperation.countries import alpha2_code, known_country_codes
 from cooperation.fields import COUNTRY_CODE_PATTERN, parse_country_code
+from cooperation.registry import RECORD_RESOURCES
 from tests.factories import SourceFactory
 from tests.helpers import assert_error_shape, detail_url, error_fields, make_user, token_client
 
@@ -29,13 +30,7 @@ NOT_CODES = [
 # Well-formed codes that name no country.
 UNKNOWN_CODES = ["XX", "xx", "XXX", "999", "000"]
 
-RECORD_LISTS = [
-    "trade-figure-list",
-    "investment-list",
-    "cultural-landmark-list",
-    "scholarship-program-list",
-    "cultural-initiative-list",
-]
+RECORD_LISTS = [f"{resource.basename}-list" for resource in RECORD_RESOURCES]
 COUNTRY_FILTERS = [
     *[(route, "country") for route in RECORD_LISTS],
     ("trade-figure-list", "reporter"),

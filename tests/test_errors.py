@@ -15,6 +15,7 @@ from cooperation import errors
 from cooperation import serializers as api_serializers
 from cooperation.errors import ErrorItemSerializer, ErrorSerializer, exception_handler
 from cooperation.models import Country, Investment, Sector, Source, TradeFigure
+from cooperation.registry import RECORD_RESOURCES
 from cooperation.serializers import RecordSerializer
 from tests.factories import QUOTE, SourceFactory, TradeFigureFactory
 from tests.helpers import ERROR_KEYS, make_user, token_client
@@ -26,17 +27,11 @@ SCHOLAR = "scholarship-program-list"
 INITIATIVE = "cultural-initiative-list"
 SOURCE = "source-list"
 COUNTRY = "country-list"
-RECORD_LISTS = [TRADE, INVEST, LANDMARK, SCHOLAR, INITIATIVE]
+RECORD_LISTS = [f"{resource.basename}-list" for resource in RECORD_RESOURCES]
 ALL_LISTS = [*RECORD_LISTS, SOURCE, COUNTRY]
 SEARCHABLE = [LANDMARK, SCHOLAR, INITIATIVE, SOURCE, COUNTRY]
-WRITABLE = {
-    "trade-figure": 1,
-    "investment": 1,
-    "cultural-landmark": 1,
-    "scholarship-program": 1,
-    "cultural-initiative": 1,
-    "source": 1,
-}
+# Every resource editors write, by basename, with an id of the article's that each has.
+WRITABLE = {**{resource.basename: 1 for resource in RECORD_RESOURCES}, "source": 1}
 
 
 def assert_error_shape(response, status):

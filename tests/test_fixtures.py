@@ -15,8 +15,9 @@ from django.core.management import call_command
 
 from cooperation.fact_files import read_fact_file
 from cooperation.management.commands.export_countries import iso_countries, render
-from cooperation.models import RECORD_MODELS, Country, Source
+from cooperation.models import Country, Source
 from cooperation.registry import RECORD_RESOURCES
+from tests.resources import RECORD_MODELS
 
 pytestmark = pytest.mark.django_db
 

@@ -6,15 +6,9 @@ from typing import Any
 import pytest
 from django.urls import reverse
 
-RESOURCE_SEGMENTS = [
-    "countries",
-    "sources",
-    "trade-figures",
-    "investments",
-    "cultural-landmarks",
-    "scholarship-programs",
-    "cultural-initiatives",
-]
+from cooperation.registry import RECORD_RESOURCES
+
+RESOURCE_SEGMENTS = ["countries", "sources", *(resource.path for resource in RECORD_RESOURCES)]
 
 
 def test_api_root_links_every_resource_and_the_docs(api_client, db):

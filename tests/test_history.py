@@ -12,19 +12,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cooperation import models
-from tests.factories import QUOTE, SourceFactory
-from tests.helpers import FACTORIES, assert_error_shape, detail_url, make_user, token_client
+from cooperation.history import versions_paused
+from tests.factories import QUOTE, CulturalInitiativeFactory, SourceFactory
+from tests.helpers import assert_error_shape, detail_url, make_user, token_client
+from tests.resources import SPECS, ResourceSpec, spec_id
 
 VERSION_KEYS = {"history_id", "history_date", "history_type", "history_user", "changed_fields", "record"}
-# A one-field change for each resource, in the shape the API answers it.
-CHANGES = {
-    "trade-figure": {"value": "2000000.00"},
-    "investment": {"status": "planned"},
-    "cultural-landmark": {"city": "Munich"},
-    "scholarship-program": {"annual_grants": 11},
-    "cultural-initiative": {"countries": ["DE", "FR", "HU"]},
-    "source": {"title": "Changed title"},
-}
 
 
 @pytest.fixture
@@ -150,39 +143,53 @@ def test_each_version_shows_the_record_as_it_was(lifecycle):
     assert all(record["id"] == created["id"] for record in records)
 
 
-@pytest.mark.parametrize("basename", FACTORIES)
+@pytest.mark.parametrize("spec", SPECS, ids=spec_id)
 @pytest.mark.parametrize("pk", ["999999", "abc", "²", "٣"])
-def test_history_of_an_unknown_id_is_a_404(api_client, db, basename, pk):
+def test_history_of_an_unknown_id_is_a_404(api_client, db, spec, pk):
     """No version, no history: 404 in the error shape."""
-    response = api_client.get(history_url(basename, pk))
+    response = api_client.get(history_url(spec.basename, pk))
 
     assert_error_shape(response, HTTPStatus.NOT_FOUND)
 
 
-@pytest.mark.parametrize("basename", FACTORIES)
-def test_each_api_update_adds_one_version_naming_its_field(editor_client, basename):
+@pytest.mark.parametrize("spec", SPECS, ids=spec_id)
+def test_each_api_update_adds_one_version_naming_its_field(editor_client, spec):
     """Every resource records a PATCH as one version whose changed_fields is that field."""
-    record = FACTORIES[basename]()
-    editor_client.patch(detail_url(basename, record.pk), CHANGES[basename], format="json")
+    record = spec.factory()
+    editor_client.patch(detail_url(spec.basename, record.pk), spec.change, format="json")
 
-    versions = editor_client.get(history_url(basename, record.pk)).json()["results"]
+    versions = editor_client.get(history_url(spec.basename, record.pk)).json()["results"]
 
     assert [version["history_type"] for version in versions] == ["changed", "created"]
-    assert versions[0]["changed_fields"] == list(CHANGES[basename])
+    assert versions[0]["changed_fields"] == list(spec.change)
     assert versions[0]["history_user"] == "editor"
 
 
-@pytest.mark.parametrize("basename", FACTORIES)
-def test_a_refused_write_adds_no_version(editor_client, basename):
+@pytest.mark.parametrize("spec", SPECS, ids=spec_id)
+def test_a_refused_write_adds_no_version(editor_client, spec):
     """A 400 leaves the history as it was."""
-    record = FACTORIES[basename]()
+    record = spec.factory()
     model = type(record)
     versions = model.history.count()
 
-    response = editor_client.patch(detail_url(basename, record.pk), {"unknown_field": 1}, format="json")
+    response = editor_client.patch(detail_url(spec.basename, record.pk), {"unknown_field": 1}, format="json")
 
     assert response.status_code == HTTPStatus.BAD_REQUEST
     assert model.history.count() == versions
+
+
+def test_versions_paused_writes_no_version_until_the_block_ends(db):
+    """A restore loads versions as they were: inside the block saves, many-to-many changes and deletes add none."""
+    versions = models.CulturalInitiative.history.count()
+    with versions_paused():
+        initiative = CulturalInitiativeFactory(countries=["DE", "FR"])
+        initiative.countries.set(["DE", "HU"])
+        CulturalInitiativeFactory().delete()
+    assert models.CulturalInitiative.history.count() == versions
+
+    initiative.save()
+
+    assert models.CulturalInitiative.history.filter(id=initiative.pk).count() == 1
 
 
 def test_investment_created_with_sectors_has_one_version(editor_client, db):
@@ -339,62 +346,53 @@ def test_admin_revert_is_recorded_as_a_version_by_the_admin(admin_client, api_cl
 
 # --- query count ----------------------------------------------------------------------------------
 
-VERSIONED_CHANGES = {
-    "trade-figure": lambda record, n: setattr(record, "value", 1000 + n),
-    "investment": lambda record, n: record.sectors.set([f"sector-{n}"]),
-    "cultural-initiative": lambda record, n: record.countries.set(["DE", "FR", ["HU", "KZ", "PL", "AT"][n % 4]]),
-    "source": lambda record, n: setattr(record, "title", f"Title {n}"),
-}
 
-
-def make_versions(basename: str, count: int) -> Any:
+def make_versions(spec: ResourceSpec, count: int) -> Any:
     """A record with `count` versions: its create, then one change per further version."""
-    record = FACTORIES[basename]()
+    record = spec.factory()
     for n in range(count - 1):
-        if basename == "investment":
-            models.Sector.objects.get_or_create(slug=f"sector-{n}")
-        VERSIONED_CHANGES[basename](record, n)
+        spec.new_version(record, n)
         record.save()
     assert type(record).history.filter(id=record.pk).count() >= count
     return record
 
 
-@pytest.mark.parametrize("basename", VERSIONED_CHANGES)
-def test_history_query_count_does_not_grow_with_versions(api_client, db, django_assert_num_queries, basename):
+@pytest.mark.parametrize("spec", SPECS, ids=spec_id)
+def test_history_query_count_does_not_grow_with_versions(api_client, db, django_assert_num_queries, spec):
     """Five versions cost the same queries as one (the many-to-many snapshots are prefetched)."""
-    one = make_versions(basename, 1)
-    five = make_versions(basename, 5)
-    api_client.get(history_url(basename, one.pk))  # warm caches (content types, throttle rows)
+    one = make_versions(spec, 1)
+    five = make_versions(spec, 5)
+    api_client.get(history_url(spec.basename, one.pk))  # warm caches (content types, throttle rows)
     with CaptureQueriesContext(connection) as baseline:
-        assert api_client.get(history_url(basename, one.pk)).status_code == HTTPStatus.OK
+        assert api_client.get(history_url(spec.basename, one.pk)).status_code == HTTPStatus.OK
 
     with django_assert_num_queries(len(baseline.captured_queries)):
-        response = api_client.get(history_url(basename, five.pk))
+        response = api_client.get(history_url(spec.basename, five.pk))
 
     assert response.json()["count"] >= 5
 
 
-@pytest.mark.parametrize("basename", VERSIONED_CHANGES)
+@pytest.mark.parametrize("spec", SPECS, ids=spec_id)
 def test_history_query_count_is_the_same_for_one_version_and_a_middle_page(
-    api_client, db, django_assert_num_queries, basename
+    api_client, db, django_assert_num_queries, spec
 ):
     """A page deep in a long history costs the queries of a one-version history: the database pages."""
-    one = make_versions(basename, 1)
-    many = make_versions(basename, 12)
-    api_client.get(history_url(basename, one.pk))  # warm caches (content types, throttle rows)
+    one = make_versions(spec, 1)
+    many = make_versions(spec, 12)
+    api_client.get(history_url(spec.basename, one.pk))  # warm caches (content types, throttle rows)
     with CaptureQueriesContext(connection) as baseline:
-        assert api_client.get(history_url(basename, one.pk)).status_code == HTTPStatus.OK
+        assert api_client.get(history_url(spec.basename, one.pk)).status_code == HTTPStatus.OK
 
     with django_assert_num_queries(len(baseline.captured_queries)):
-        response = api_client.get(history_url(basename, many.pk), {"page_size": 3, "page": 2})
+        response = api_client.get(history_url(spec.basename, many.pk), {"page_size": 3, "page": 2})
 
     assert [version["history_type"] for version in response.json()["results"]] == ["changed"] * 3
 
 
-@pytest.mark.parametrize("basename", VERSIONED_CHANGES)
-def test_history_reads_one_page_of_versions_and_the_one_before_it(api_client, db, monkeypatch, basename):
+@pytest.mark.parametrize("spec", SPECS, ids=spec_id)
+def test_history_reads_one_page_of_versions_and_the_one_before_it(api_client, db, monkeypatch, spec):
     """Of twelve versions, page 2 of 3 reads four: its own and the one its oldest is compared with."""
-    record = make_versions(basename, 12)
+    record = make_versions(spec, 12)
     historical_model = type(record).history.model
     loaded: list[Any] = []
     from_db = historical_model.from_db.__func__
@@ -404,7 +402,7 @@ def test_history_reads_one_page_of_versions_and_the_one_before_it(api_client, db
         return from_db(cls, *args)
 
     monkeypatch.setattr(historical_model, "from_db", classmethod(counting_from_db))
-    response = api_client.get(history_url(basename, record.pk), {"page_size": 3, "page": 2})
+    response = api_client.get(history_url(spec.basename, record.pk), {"page_size": 3, "page": 2})
 
     assert response.status_code == HTTPStatus.OK
     assert len(response.json()["results"]) == 3

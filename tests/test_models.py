@@ -22,16 +22,11 @@ from cooperation.models import (
     period_label,
 )
 from tests import factories
+from tests.resources import RECORD_SPECS
 
 pytestmark = pytest.mark.django_db
 
-FACTORIES = [
-    factories.TradeFigureFactory,
-    factories.InvestmentFactory,
-    factories.CulturalLandmarkFactory,
-    factories.ScholarshipProgramFactory,
-    factories.CulturalInitiativeFactory,
-]
+RECORD_FACTORIES = [spec.factory for spec in RECORD_SPECS]
 
 BACKWARDS = {"period_start": datetime.date(2024, 2, 1), "period_end": datetime.date(2024, 1, 31)}
 
@@ -192,7 +187,7 @@ def built(factory: Any, **overrides: Any) -> models.Model:
     return factory.build(source=factories.SourceFactory(), **overrides)
 
 
-@pytest.mark.parametrize("factory", FACTORIES, ids=lambda factory: factory._meta.model.__name__)
+@pytest.mark.parametrize("factory", RECORD_FACTORIES, ids=lambda factory: factory._meta.model.__name__)
 def test_factory_record_is_valid(factory: Any) -> None:
     """The baseline the invariant tests break one field of."""
     built(factory).full_clean()
@@ -221,7 +216,7 @@ def test_database_refuses_a_broken_invariant(
     assert model.objects.count() == before
 
 
-@pytest.mark.parametrize("factory", FACTORIES, ids=lambda factory: factory._meta.model.__name__)
+@pytest.mark.parametrize("factory", RECORD_FACTORIES, ids=lambda factory: factory._meta.model.__name__)
 def test_full_clean_refuses_a_quote_missing_from_the_source(factory: Any) -> None:
     with pytest.raises(ValidationError) as excinfo:
         built(factory, source_quote="A sentence the source never wrote.").full_clean()

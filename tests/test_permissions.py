@@ -15,7 +15,9 @@ from django.conf import settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from rest_framework.test import APIClient
 
-from tests.helpers import FACTORIES, detail_url, make_user, token_client, writable
+from tests.factories import TradeFigureFactory
+from tests.helpers import detail_url, make_user, token_client, writable
+from tests.resources import SPECS, SPECS_BY_BASENAME
 
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 ROLES = ["anonymous", "no_permission", "editor"]
@@ -58,8 +60,8 @@ EXPECTED: dict[str, dict[str, tuple[int, int, int]]] = {
     "country-partners": READ_ONLY,
     "country-pair": READ_ONLY,
     **{
-        f"{basename}-{kind}": table
-        for basename in FACTORIES
+        f"{spec.basename}-{kind}": table
+        for spec in SPECS
         for kind, table in (("list", COLLECTION), ("detail", ITEM), ("history", HISTORY))
     },
     "schema": READ_ONLY,
@@ -109,7 +111,7 @@ def prepare(route: str) -> tuple[str, dict[str, Any], Any]:
         return UNNAMED_URLS[route], {"name": "anything"}, None
     arguments = set(ROUTES[route].pattern.regex.groupindex) - {"format"}
     basename = route.rsplit("-", 1)[0]
-    record = FACTORIES[basename]() if basename in FACTORIES else None
+    record = SPECS_BY_BASENAME[basename].factory() if basename in SPECS_BY_BASENAME else None
     kwargs = {name: record.pk if name == "pk" else URL_ARGUMENTS[name] for name in arguments}
     body = writable(APIClient().get(detail_url(basename, record.pk)).json()) if record else {"name": "anything"}
     return reverse(route, kwargs=kwargs), body, record
@@ -162,7 +164,7 @@ def session_editor_client(db):
 
 def test_session_write_without_csrf_token_is_a_403(session_editor_client):
     """A logged-in session alone cannot write: the CSRF check refuses it in the error shape."""
-    figure = FACTORIES["trade-figure"]()
+    figure = TradeFigureFactory()
 
     response = session_editor_client.patch(detail_url("trade-figure", figure.pk), {"notes": "x"}, format="json")
 
@@ -172,7 +174,7 @@ def test_session_write_without_csrf_token_is_a_403(session_editor_client):
 
 def test_session_write_with_csrf_token_is_allowed(session_editor_client):
     """The admin session of an editor, with its CSRF token, may write through the API."""
-    figure = FACTORIES["trade-figure"]()
+    figure = TradeFigureFactory()
     session_editor_client.get(reverse("admin:index"))
     token = session_editor_client.cookies[settings.CSRF_COOKIE_NAME].value
 

@@ -4,21 +4,17 @@ The numbers are the baseline; a change that adds a query per row (an N+1 from
 a nested serializer or a method field) fails here at 100 rows.
 """
 
+import functools
 from http import HTTPStatus
 
 import pytest
-from django.urls import reverse
+from django.urls import resolve, reverse
 
 from cooperation.countries import known_country_codes
-from cooperation.models import Country
-from tests.factories import (
-    CulturalInitiativeFactory,
-    CulturalLandmarkFactory,
-    InvestmentFactory,
-    ScholarshipProgramFactory,
-    SourceFactory,
-    TradeFigureFactory,
-)
+from cooperation.models import Country, Source
+from cooperation.pagination import default_terms, encode_cursor
+from tests.factories import CulturalInitiativeFactory, InvestmentFactory, SourceFactory, TradeFigureFactory
+from tests.resources import RECORD_SPECS, SPECS, ResourceSpec
 
 ROW_COUNTS = [1, 100]
 
@@ -28,30 +24,10 @@ def other_countries(count):
     return list(Country.objects.exclude(code__in=["KZ", "HU"]).order_by("code").values_list("code", flat=True)[:count])
 
 
-def trade_figures(rows):
-    TradeFigureFactory.create_batch(rows, source=SourceFactory(), reporter_id="DE", partner_id="FR")
-
-
-def investments(rows):
-    InvestmentFactory.create_batch(
-        rows, source=SourceFactory(), investor_id="DE", recipient_id="FR", sectors=["energy", "logistics"]
-    )
-
-
-def cultural_landmarks(rows):
-    CulturalLandmarkFactory.create_batch(rows, source=SourceFactory())
-
-
-def scholarship_programs(rows):
-    ScholarshipProgramFactory.create_batch(rows, source=SourceFactory())
-
-
-def cultural_initiatives(rows):
-    CulturalInitiativeFactory.create_batch(rows, source=SourceFactory(), countries=["AT", "DE", "FR"])
-
-
-def sources(rows):
-    SourceFactory.create_batch(rows)
+def make_rows(spec: ResourceSpec, rows):
+    """`rows` rows of the resource that its list filter selects; records share one source."""
+    shared = {} if spec.model is Source else {"source": SourceFactory()}
+    spec.factory.create_batch(rows, **shared, **spec.list_rows)
 
 
 def countries_with_records(rows):
@@ -63,12 +39,7 @@ def countries_with_records(rows):
 # (route, a filter selecting the test's rows, how to make `rows` rows): one query counts and one reads
 # the page, many-to-many keys included; country codes are checked in memory.
 LIST_ENDPOINTS = [
-    ("trade-figure-list", {"country": "FR"}, trade_figures),
-    ("investment-list", {"country": "FR"}, investments),
-    ("cultural-landmark-list", {"country": "FR"}, cultural_landmarks),
-    ("scholarship-program-list", {"country": "FR"}, scholarship_programs),
-    ("cultural-initiative-list", {"country": "AT"}, cultural_initiatives),
-    ("source-list", {"search": "Test source"}, sources),
+    *((f"{spec.basename}-list", spec.list_filter, functools.partial(make_rows, spec)) for spec in SPECS),
     ("country-list", {"has_records": "true"}, countries_with_records),
 ]
 
@@ -108,28 +79,13 @@ def test_cursor_page_costs_one_query(api_client, db, django_assert_num_queries, 
 
 
 def first_cursor(api_client, route, query):
-    """A cursor at the list's first row, taken from a page-number answer's last row."""
-    from cooperation.pagination import encode_cursor
-
+    """A cursor at the list's first row (in the model's default order), taken from a page-number answer's first row."""
     first = api_client.get(reverse(route), {**query, "page_size": 1}).json()["results"][0]
-    key = "code" if route == "country-list" else "id"
-    ordering = {
-        "trade-figure-list": ["period_start"],
-        "investment-list": ["period_start"],
-        "source-list": ["title"],
-        "country-list": ["name"],
-    }.get(route, ["name"])
-    return encode_cursor("", [first[name] for name in [*ordering, key]], backwards=False)
+    model = resolve(reverse(route)).func.cls.queryset.model
+    return encode_cursor("", [first[term.field] for term in default_terms(model)], backwards=False)
 
 
-DETAIL_ROUTES = [
-    "trade-figure-detail",
-    "investment-detail",
-    "cultural-landmark-detail",
-    "scholarship-program-detail",
-    "cultural-initiative-detail",
-    "source-detail",
-]
+DETAIL_ROUTES = [f"{spec.basename}-detail" for spec in SPECS]
 
 
 @pytest.mark.parametrize("route", DETAIL_ROUTES)
@@ -167,7 +123,8 @@ def test_partners_cost_a_constant_number_of_queries(api_client, db, django_asser
         InvestmentFactory(source=source, investor_id=code, recipient_id="KZ")
     CulturalInitiativeFactory(source=source, countries=["KZ", *other_countries(rows)])
 
-    with django_assert_num_queries(6):
+    # One count per resource, and the partner countries.
+    with django_assert_num_queries(len(RECORD_SPECS) + 1):
         response = api_client.get(reverse("country-partners", args=["KZ"]), {"page_size": 1000})
 
     assert response.status_code == HTTPStatus.OK
@@ -178,14 +135,11 @@ def test_partners_cost_a_constant_number_of_queries(api_client, db, django_asser
 def test_pair_costs_a_constant_number_of_queries(api_client, db, django_assert_num_queries, rows):
     """The KZ-HU profile costs the same with 1 or 100 extra records of each kind, each citing its own source."""
     for source in SourceFactory.create_batch(rows):
-        TradeFigureFactory(source=source, reporter_id="KZ", partner_id="HU")
-        InvestmentFactory(source=source, investor_id="KZ", recipient_id="HU", sectors=["energy"])
-        CulturalLandmarkFactory(source=source, located_in_id="HU", honoured_country_id="KZ")
-        ScholarshipProgramFactory(source=source, sponsor_id="KZ", recipient_id="HU")
-        CulturalInitiativeFactory(source=source, countries=["HU", "KZ", "DE"])
+        for spec in RECORD_SPECS:
+            spec.factory(source=source, **spec.pair_record)
 
-    # The two countries, two queries per resource (the count, the latest records), the sources.
-    with django_assert_num_queries(12):
+    # The two countries in one query, two queries per resource (the count, the latest records), the sources.
+    with django_assert_num_queries(1 + 2 * len(RECORD_SPECS) + 1):
         response = api_client.get(reverse("country-pair", args=["KZ", "HU"]), {"recent": 100})
 
     assert response.status_code == HTTPStatus.OK

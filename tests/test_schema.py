@@ -10,17 +10,12 @@ from django.core.management import call_command
 from django.urls import reverse
 from drf_spectacular.generators import SchemaGenerator
 
-from tests.helpers import FACTORIES, assert_error_shape, detail_url, make_user, token_client, writable
+from cooperation.registry import RECORD_RESOURCES
+from tests.helpers import assert_error_shape, detail_url, make_user, token_client, writable
+from tests.resources import SPECS, spec_id
 
 COMMITTED_SCHEMA = Path(settings.BASE_DIR) / "openapi.yaml"
-RESOURCES = [
-    "trade_figures",
-    "investments",
-    "cultural_landmarks",
-    "scholarship_programs",
-    "cultural_initiatives",
-    "sources",
-]
+RESOURCES = [*(resource.key for resource in RECORD_RESOURCES), "sources"]
 
 
 @pytest.fixture(scope="module")
@@ -256,7 +251,7 @@ def concrete_url(path: str, record_ids: dict[str, int]) -> str:
 @pytest.fixture
 def record_ids(db) -> dict[str, int]:
     """A fresh record of each resource, by the path's resource segment (trade-figures, ...)."""
-    return {f"{basename}s": factory().pk for basename, factory in FACTORIES.items()}
+    return {f"{spec.basename}s": spec.factory().pk for spec in SPECS}
 
 
 def test_documented_conditional_reads_answer_as_documented(schema, api_client, record_ids):
@@ -307,12 +302,12 @@ def test_writes_answer_the_documented_etag(record_ids):
     assert created["ETag"] == editor.get(detail_url("source", created.json()["id"]))["ETag"]
 
 
-@pytest.mark.parametrize("basename", FACTORIES)
-def test_a_representation_sent_back_as_it_is_is_accepted(db, basename):
+@pytest.mark.parametrize("spec", SPECS, ids=spec_id)
+def test_a_representation_sent_back_as_it_is_is_accepted(db, spec):
     """The request components leave read-only fields out, but the server ignores them when they are sent."""
     editor = token_client(make_user("schema-editor", editor=True))
-    record = FACTORIES[basename]()
-    url = detail_url(basename, record.pk)
+    record = spec.factory()
+    url = detail_url(spec.basename, record.pk)
     representation = editor.get(url).json()
     assert READ_ONLY_FIELDS & set(representation)
 

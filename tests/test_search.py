@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cooperation import models
+from cooperation.registry import RECORD_RESOURCES
 from cooperation.search import fold
 from tests.factories import CulturalLandmarkFactory, SourceFactory
 from tests.helpers import detail_url, make_user, token_client
@@ -165,11 +166,7 @@ def test_every_searched_field_is_in_the_views_search(db):
 @pytest.mark.parametrize(
     ("route", "table"),
     [
-        ("trade-figure-list", "tradefigure"),
-        ("investment-list", "investment"),
-        ("cultural-landmark-list", "culturallandmark"),
-        ("scholarship-program-list", "scholarshipprogram"),
-        ("cultural-initiative-list", "culturalinitiative"),
+        *((f"{resource.basename}-list", resource.model._meta.model_name) for resource in RECORD_RESOURCES),
         ("source-list", "source"),
     ],
 )

@@ -13,7 +13,8 @@ from django.core.management import CommandError, call_command
 from django.db import models
 
 from cooperation.management.commands.seed_synthetic import CREATED_AT, SOURCE_COUNT, SYNTHETIC_PREFIX
-from cooperation.models import RECORD_MODELS, Country, CulturalInitiative, Sector, Source, TradeFigure
+from cooperation.models import Country, CulturalInitiative, Sector, Source, TradeFigure
+from tests.resources import RECORD_MODELS
 
 pytestmark = pytest.mark.django_db
 

@@ -9,9 +9,10 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import models, transaction
-from django.test.utils import override_settings
 
-from cooperation.models import RECORD_MODELS, Source
+from cooperation.history import versions_paused
+from cooperation.models import Source
+from cooperation.registry import RECORD_RESOURCES
 
 
 class Command(BaseCommand):
@@ -24,7 +25,7 @@ class Command(BaseCommand):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"No backup file at {path}.")
-        restored_models: tuple[type[models.Model], ...] = (Source, *RECORD_MODELS)
+        restored_models: list[type[models.Model]] = [Source, *(resource.model for resource in RECORD_RESOURCES)]
         occupied = [
             str(model._meta.verbose_name_plural) for model in restored_models if model._default_manager.exists()
         ]
@@ -35,6 +36,6 @@ class Command(BaseCommand):
                 f"The database is not empty ({', '.join(map(str, occupied))}); restore needs an empty one."
             )
         # The backup holds the history as it was: loading it must not write new versions.
-        with transaction.atomic(), override_settings(SIMPLE_HISTORY_ENABLED=False):
+        with transaction.atomic(), versions_paused():
             call_command("loaddata", str(path), verbosity=0)
         self.stdout.write(f"Restored {path}.")

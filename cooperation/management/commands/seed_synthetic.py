@@ -26,7 +26,6 @@ from django.db import connection, models, transaction
 from simple_history.utils import get_history_model_for_model
 
 from cooperation.models import (
-    RECORD_MODELS,
     Country,
     CulturalInitiative,
     CulturalLandmark,
@@ -43,6 +42,7 @@ from cooperation.models import (
     TradeFigure,
     link_table,
 )
+from cooperation.registry import RECORD_RESOURCES
 
 SYNTHETIC_PREFIX = "[synthetic]"
 PUBLISHER = "seed_synthetic"
@@ -490,7 +490,7 @@ def remove_synthetic() -> dict[str, int]:
         return {}
     removed: dict[str, int] = {}
     with transaction.atomic():
-        for model in RECORD_MODELS:
+        for model in (resource.model for resource in RECORD_RESOURCES):
             records = model._default_manager.filter(source_id__in=source_ids)
             for field in model._meta.many_to_many:
                 through, own, _ = link_table(model, field.name)
@@ -505,7 +505,7 @@ def remove_synthetic() -> dict[str, int]:
 def remove_history(source_ids: Sequence[int]) -> int:
     """Versions of the removed records and sources, which exist when a benchmark edited them."""
     removed = 0
-    for model in RECORD_MODELS:
+    for model in (resource.model for resource in RECORD_RESOURCES):
         historical = get_history_model_for_model(model)
         # A real record that once cited a synthetic source keeps its history.
         versions = historical.objects.filter(source_id__in=source_ids).exclude(
