@@ -10,8 +10,11 @@ class CooperationConfig(AppConfig):
         """Register each record resource's admin, as the registry names it."""
         # Imported here: the registry imports the models, which Django loads only after this module;
         # ready() is where it runs code once every app is loaded.
+        from django.apps import apps
         from django.contrib import admin
 
+        if not apps.is_installed("django.contrib.admin"):  # the benchmark's bare-Django baseline has no admin
+            return
         from cooperation.registry import RECORD_RESOURCES
 
         for resource in RECORD_RESOURCES:
