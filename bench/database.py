@@ -106,9 +106,10 @@ def prepare_postgres(url: str, trade_figures: int) -> None:
         print(f"== PostgreSQL has {present} synthetic trade figures (asked for {trade_figures}): not seeding")
         return
     manage(url, "seed_synthetic", "--trade-figures", str(trade_figures))
-    # As autovacuum would soon: the planner's statistics of the new rows, before anything is measured.
+    # As autovacuum would soon: the planner's statistics of the new rows, and the visibility map that
+    # lets an index-only scan (a count, the pair's latest keys) skip the table, before anything is measured.
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        cursor.execute("VACUUM (ANALYZE)")
 
 
 @dataclass(frozen=True)

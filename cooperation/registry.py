@@ -49,8 +49,13 @@ class RecordResource:
         return SHAPES[self.key]
 
 
-def latest_first(*fields: str) -> tuple[OrderTerm, ...]:
-    return (*(OrderTerm(field, descending=True) for field in fields), OrderTerm("id", descending=True, nullable=False))
+def latest_first(model: type[Record], *fields: str) -> tuple[OrderTerm, ...]:
+    # OrderTerm.of reads each column's nullability: a NOT NULL column orders without NULLS LAST, which
+    # lets PostgreSQL read the (pair_key, column, id) index backwards instead of sorting the pair's rows.
+    return (
+        *(OrderTerm.of(model, field, descending=True) for field in fields),
+        OrderTerm("id", descending=True, nullable=False),
+    )
 
 
 RECORD_RESOURCES: tuple[RecordResource, ...] = (
@@ -63,7 +68,7 @@ RECORD_RESOURCES: tuple[RecordResource, ...] = (
         admin=admin.TradeFigureAdmin,
         description="Bilateral trade between two countries in one period.",
         ordering_fields=("period_start", "period_end", "value"),
-        recent=latest_first("period_start"),
+        recent=latest_first(TradeFigure, "period_start"),
         natural_key=("source_quote", "reporter", "partner", "flow", "period_start", "period_end"),
         label="Trade figures",
         partner_count_help="Trade figures the two countries share.",
@@ -77,7 +82,7 @@ RECORD_RESOURCES: tuple[RecordResource, ...] = (
         admin=admin.InvestmentAdmin,
         description="Capital from an investor country into a recipient country.",
         ordering_fields=("amount", "period_start"),
-        recent=latest_first("period_start"),
+        recent=latest_first(Investment, "period_start"),
         natural_key=("source_quote", "investor", "recipient", "status", "period_start", "period_end"),
         label="Investments",
         partner_count_help="Investments between them, either direction.",
@@ -91,7 +96,7 @@ RECORD_RESOURCES: tuple[RecordResource, ...] = (
         admin=admin.CulturalLandmarkAdmin,
         description="Places and objects in one country that honour another.",
         ordering_fields=("name", "established_on"),
-        recent=latest_first("established_on"),
+        recent=latest_first(CulturalLandmark, "established_on"),
         natural_key=("source_quote", "name"),
         label="Landmarks",
         partner_count_help="Landmarks in one honouring the other.",
@@ -105,7 +110,7 @@ RECORD_RESOURCES: tuple[RecordResource, ...] = (
         admin=admin.ScholarshipProgramAdmin,
         description="Grants that a sponsor country gives students of a recipient country.",
         ordering_fields=("name", "annual_grants"),
-        recent=latest_first(),
+        recent=latest_first(ScholarshipProgram),
         natural_key=("source_quote", "name"),
         label="Scholarship programmes",
         partner_count_help="Scholarship programmes between them.",
@@ -119,7 +124,7 @@ RECORD_RESOURCES: tuple[RecordResource, ...] = (
         admin=admin.CulturalInitiativeAdmin,
         description="Joint bodies and programmes: foundations, festivals, publishing, exchanges.",
         ordering_fields=("name", "established_on"),
-        recent=latest_first("established_on"),
+        recent=latest_first(CulturalInitiative, "established_on"),
         natural_key=("source_quote", "name"),
         label="Initiatives",
         partner_count_help="Initiatives both take part in.",
