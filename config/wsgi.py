@@ -7,7 +7,12 @@ from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
-application = get_wsgi_application()
+django_application = get_wsgi_application()
+
+from cooperation.conditional import NotModifiedApp  # noqa: E402 (needs the apps loaded)
+
+# A matching conditional GET of a record is answered before Django's handler (cooperation/conditional.py).
+application = NotModifiedApp(django_application)
 
 # Everything loaded so far (Django, DRF, the schema generator, the URL conf...) lives as long as the
 # process: move it out of the garbage collector's reach, so that each full collection walks only what

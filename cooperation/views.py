@@ -75,7 +75,7 @@ class ReadViewSet(csv_export.CsvListMixin, viewsets.GenericViewSet[Any]):
     def as_view(cls, actions: Any = None, **initkwargs: Any) -> Any:
         view = super().as_view(actions, **initkwargs)
         if actions and actions.get("get") == "retrieve" and has_version(cls.shape.model):
-            vars(view)["versioned_model"] = cls.shape.model  # conditional.NotModifiedMiddleware answers its 304s
+            vars(view)["versioned_model"] = cls.shape.model  # conditional.NotModifiedApp answers its 304s
         return view
 
     @property

@@ -5,9 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import Group, User
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
+from django.test import RequestFactory
 from django.urls import reverse
 from knox.models import AuthToken
 from rest_framework.test import APIClient
+
+from config.wsgi import application
 
 ERROR_KEYS = {"status", "code", "detail", "errors"}
 
@@ -54,3 +59,27 @@ def assert_error_shape(response: Any, status: int) -> dict[str, Any]:
 
 def error_fields(body: dict[str, Any]) -> set[str | None]:
     return {error["field"] for error in body["errors"]}
+
+
+def wsgi_call(url, method="GET", **headers):
+    """The production WSGI application's answer: (status line, headers, body).
+
+    As Django's test client does, connections stay open across the request: closing them would end
+    the test's transaction.
+    """
+    environ = RequestFactory().generic(method, url, **headers).environ
+    answer = {}
+
+    def start_response(status, response_headers, exc_info=None):
+        answer.update(status=status, headers=dict(response_headers))
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        body = application(environ, start_response)
+        content = b"".join(body)
+        getattr(body, "close", lambda: None)()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
+    return answer.get("status"), answer.get("headers"), content

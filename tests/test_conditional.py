@@ -6,13 +6,13 @@ import re
 from http import HTTPStatus
 
 import pytest
-from django.contrib.sessions.middleware import SessionMiddleware
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from cooperation.views import ReadViewSet
-from tests.helpers import assert_error_shape, detail_url, make_user, token_client, writable
+from config.wsgi import application
+from cooperation import conditional
+from tests.helpers import assert_error_shape, detail_url, make_user, token_client, writable, wsgi_call
 from tests.resources import SPECS, SPECS_BY_BASENAME, spec_id
 
 STRONG_ETAG = re.compile(r'^"[^"]+"$')
@@ -84,26 +84,90 @@ def test_if_none_match_with_the_current_etag_is_a_304(api_client, db, spec):
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=spec_id)
-def test_a_matching_conditional_get_is_answered_before_any_view_or_session(api_client, db, spec, monkeypatch):
-    """NotModifiedMiddleware answers from one indexed read of `updated_at`; the view never runs."""
+def test_a_matching_conditional_get_is_answered_before_django(api_client, db, spec, monkeypatch):
+    """The WSGI wrapper answers from one indexed read of `updated_at`; Django's handler never runs."""
     _, url = fresh(spec)
     etag = api_client.get(url)["ETag"]
 
-    def no_view(*args, **kwargs):
-        raise AssertionError("the view ran for a matching If-None-Match")
+    def no_django(*args, **kwargs):
+        raise AssertionError("Django's handler ran for a matching If-None-Match")
 
-    monkeypatch.setattr(ReadViewSet, "retrieve", no_view)
-    monkeypatch.setattr(SessionMiddleware, "process_request", no_view)
+    monkeypatch.setattr(application, "application", no_django)
     with CaptureQueriesContext(connection) as queries:
-        get = api_client.get(url, HTTP_IF_NONE_MATCH=f'"other", {etag}')
-        head = api_client.head(url, HTTP_IF_NONE_MATCH=etag)
+        get = wsgi_call(url, HTTP_IF_NONE_MATCH=f'"other", {etag}')
+        head = wsgi_call(url, "HEAD", HTTP_IF_NONE_MATCH=etag)
 
-    assert (get.status_code, head.status_code) == (HTTPStatus.NOT_MODIFIED, HTTPStatus.NOT_MODIFIED)
-    assert get["ETag"] == etag
-    assert get["Cache-Control"] == "public, no-cache"
+    assert get == ("304 Not Modified", {"ETag": etag, "Cache-Control": "public, no-cache"}, b"")
+    assert head[0] == "304 Not Modified"
     selected = [query["sql"].split(" FROM ")[0] for query in queries.captured_queries]
     assert len(selected) == 2
     assert all("updated_at" in columns and "," not in columns for columns in selected)
+
+
+@pytest.mark.parametrize(
+    ("url", "headers"),
+    [
+        ("{url}", {"HTTP_IF_NONE_MATCH": '"stale"'}),
+        ("{url}", {}),
+        ("{url}?as_of=2000-01-01T00:00:00Z", {"HTTP_IF_NONE_MATCH": "{etag}"}),
+        ("{url}?format=json", {"HTTP_IF_NONE_MATCH": "{etag}"}),
+        ("/api/v1/countries/HU/", {"HTTP_IF_NONE_MATCH": "*"}),
+        ("/api/v1/trade-figures/99999999/", {"HTTP_IF_NONE_MATCH": "*"}),
+        ("/api/v1/trade-figures/x/", {"HTTP_IF_NONE_MATCH": "*"}),
+        ("/api/v1/nowhere/1/", {"HTTP_IF_NONE_MATCH": "*"}),
+    ],
+    ids=["stale", "no-header", "as_of", "query-string", "country", "missing", "bad-id", "no-route"],
+)
+def test_every_other_request_goes_on_to_django(api_client, db, monkeypatch, url, headers):
+    """Only a matching If-None-Match on a versioned record, without a query string, is answered early."""
+    _, record_url = fresh(TRADE)
+    etag = api_client.get(record_url)["ETag"]
+    seen = []
+    monkeypatch.setattr(application, "application", lambda environ, start: seen.append(environ) or [])
+
+    wsgi_call(url.format(url=record_url), **{name: value.format(etag=etag) for name, value in headers.items()})
+
+    assert len(seen) == 1
+
+
+def test_a_request_to_be_redirected_to_https_goes_on_to_django(api_client, db, settings, monkeypatch):
+    """With SECURE_SSL_REDIRECT, plain HTTP is redirected first, as SecurityMiddleware does for everything."""
+    _, url = fresh(TRADE)
+    etag = api_client.get(url)["ETag"]
+    settings.SECURE_SSL_REDIRECT = True
+    seen = []
+    monkeypatch.setattr(application, "application", lambda environ, start: seen.append(environ) or [])
+
+    wsgi_call(url, HTTP_IF_NONE_MATCH=etag)
+    secure = wsgi_call(url, HTTP_IF_NONE_MATCH=etag, secure=True)
+
+    assert len(seen) == 1
+    assert secure[0] == "304 Not Modified"
+
+
+def test_a_database_error_goes_on_to_django(api_client, db, monkeypatch):
+    """The early answer never turns a database error into a crash: Django's handler answers the request."""
+    _, url = fresh(TRADE)
+    etag = api_client.get(url)["ETag"]
+
+    def broken(*args, **kwargs):
+        raise DatabaseError("connection lost")
+
+    monkeypatch.setattr(conditional, "current_etag", broken)
+    status, _, _ = wsgi_call(url, HTTP_IF_NONE_MATCH=etag)
+
+    assert status.startswith("304")  # the view's own comparison, after Django's handler took over
+
+
+def test_a_matching_conditional_get_through_django_is_a_304_too(api_client, db):
+    """Where the wrapper is not in front (the test client, runserver), the view compares If-None-Match."""
+    _, url = fresh(TRADE)
+    etag = api_client.get(url)["ETag"]
+
+    response = api_client.get(url, HTTP_IF_NONE_MATCH=etag)
+
+    assert response.status_code == HTTPStatus.NOT_MODIFIED
+    assert response["ETag"] == etag
 
 
 @pytest.mark.parametrize("header", ['"stale"', "W/", "", "*x", '"' + "9" * 5000 + '"'])

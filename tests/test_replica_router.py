@@ -260,7 +260,7 @@ print(json.dumps({
     "aliases": sorted(settings.DATABASES),
     "routers": list(settings.DATABASE_ROUTERS),
     "databases": {alias: {key: db.get(key) for key in ("ENGINE", "HOST", "NAME", "CONN_MAX_AGE",
-                  "CONN_HEALTH_CHECKS", "TEST")} for alias, db in settings.DATABASES.items()},
+                  "CONN_HEALTH_CHECKS", "OPTIONS", "TEST")} for alias, db in settings.DATABASES.items()},
     "read": router.db_for_read(TradeFigure),
     "write": router.db_for_write(TradeFigure),
 }))
@@ -294,6 +294,17 @@ def test_a_replica_url_adds_the_replica_alias_and_the_router():
     assert replica["ENGINE"] == "django.db.backends.postgresql"
     assert (replica["HOST"], replica["NAME"]) == ("replica.internal", "cooperation")
     assert replica["CONN_MAX_AGE"] == loaded["databases"]["default"]["CONN_MAX_AGE"] == 30
-    assert replica["CONN_HEALTH_CHECKS"] is True
+    assert replica["CONN_HEALTH_CHECKS"] is loaded["databases"]["default"]["CONN_HEALTH_CHECKS"]
+    assert replica["OPTIONS"] == {"server_side_binding": True, "prepare_threshold": 5}
     assert replica["TEST"]["MIRROR"] == "default"
     assert (loaded["read"], loaded["write"]) == ("replica", "default")
+
+
+def test_prepared_statements_can_be_turned_off_for_a_pooler_that_cannot_keep_them():
+    loaded = settings_in_a_fresh_process(
+        DATABASE_URL="postgres://app@primary.internal:5432/cooperation",
+        DATABASE_REPLICA_URL="postgres://reader@replica.internal:5432/cooperation",
+        POSTGRES_PREPARED_STATEMENTS="false",
+    )
+
+    assert [db["OPTIONS"] for db in loaded["databases"].values()] == [{}, {}]
