@@ -52,14 +52,21 @@ ORDERED_PAGES = [
 ]
 
 TWO_COUNTRY_ROUTES = [
-    f"{resource.basename}-list" for resource in RECORD_RESOURCES if resource.model.country_fields is not None
+    (f"{resource.basename}-list", resource.ordering_fields)
+    for resource in RECORD_RESOURCES
+    if resource.model.country_fields is not None
 ]
-# `country=` pages: each two-country list in its default ordering; then with another filter, a search
-# and a pair.
+# `country=` pages: each two-country list in its default and every documented ordering, both ways; then
+# with another filter, a search and a pair.
 COUNTRY_PAGES = [
-    *((route, {"country": "KZ"}) for route in TWO_COUNTRY_ROUTES),
+    *(
+        (route, {"country": "KZ", **({"ordering": ordering} if ordering else {})})
+        for route, fields in TWO_COUNTRY_ROUTES
+        for ordering in ["", *fields, *(f"-{field}" for field in fields)]
+    ),
     ("trade-figure-list", {"country": "HU", "period_after": "2020-01-01"}),
     ("trade-figure-list", {"country": "HU", "period_after": "2020-01-01", "ordering": "-period_start"}),
+    ("trade-figure-list", {"country": "HU", "flow": "turnover", "ordering": "-value"}),
     ("investment-list", {"country": "HU", "status": "realized"}),
     ("cultural-landmark-list", {"country": "HU", "search": "street"}),
     ("scholarship-program-list", {"country": "KZ", "pair": "KZ,HU"}),
@@ -68,6 +75,9 @@ COUNTRY_PAGES = [
 COUNTRY_CURSOR_PAGES = [
     ("trade-figure-list", "", ["2023-01-01", 2], False),
     ("trade-figure-list", "", ["2023-01-01", 2], True),
+    ("trade-figure-list", "-value", ["187500000.00", 2], False),
+    ("trade-figure-list", "-value", ["187500000.00", 2], True),
+    ("investment-list", "-amount", [None, 2], False),
     ("cultural-landmark-list", "", ["Dombyra sculpture", 3], True),
 ]
 
@@ -189,14 +199,20 @@ def sorts(plan):
     return re.search(r"Sort  \(", plan) is not None
 
 
-# `country=` pages over the many records: trade figures both ways, another filter, cursors both ways,
-# and landmarks by name.
+# `country=` pages over the many records: every ordering of trade figures (all NOT NULL columns, which
+# PostgreSQL reads from an index either way), another filter, cursors both ways, and landmarks by name.
 POSTGRESQL_COUNTRY_PAGES = [
-    ("trade-figure-list", {"country": "KZ"}),
-    ("trade-figure-list", {"country": "KZ", "ordering": "-period_start"}),
+    *(
+        ("trade-figure-list", {"country": "KZ", **({"ordering": ordering} if ordering else {})})
+        for ordering in ["", "-period_start", "period_end", "-period_end", "value", "-value"]
+    ),
     ("trade-figure-list", {"country": "KZ", "period_after": "2020-01-01"}),
     ("trade-figure-list", {"country": "KZ", "cursor": encode_cursor("", ["1990-01-01", 1], backwards=False)}),
     ("trade-figure-list", {"country": "KZ", "cursor": encode_cursor("", ["1990-01-01", 1], backwards=True)}),
+    (
+        "trade-figure-list",
+        {"country": "KZ", "ordering": "-value", "cursor": encode_cursor("-value", ["500000000.00", 1], False)},
+    ),
     ("cultural-landmark-list", {"country": "HU"}),
     ("cultural-landmark-list", {"country": "HU", "ordering": "-name"}),
 ]
