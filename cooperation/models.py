@@ -361,16 +361,27 @@ def pair_key_field(first: str, second: str) -> models.GeneratedField:
     )
 
 
-def ordered_indexes(prefix: str, ordering: str, columns: list[str], orderings: list[str]) -> list[models.Index]:
-    """One index per equality filter, followed by the list's default ordering and the id; one per ordering.
+def ordered_indexes(
+    prefix: str, ordering: str, columns: list[str], orderings: list[str], countries: tuple[str, str] | None = None
+) -> list[models.Index]:
+    """One index per equality filter, followed by the list's default ordering and the id; one per ordering;
+    and for each of the two country columns, one per other ordering.
 
     A filtered page is then an index range already in order: no sort, however many rows match. The id
     ends each index because it breaks ties in every ordering (SQLite's indexes hold it anyway,
-    PostgreSQL's do not).
+    PostgreSQL's do not). `country=` reads a range of each country column's index and merges the two
+    (`representations.merged_sides()`), in whichever ordering the list asks for: so the country columns
+    have an index for every ordering, not for the default one only.
     """
     return [
         *(models.Index(fields=[column, ordering, "id"], name=f"{prefix}_{column[:12]}_ord_idx") for column in columns),
         *(models.Index(fields=[field, "id"], name=f"{prefix}_{field[:11]}_id_idx") for field in orderings),
+        *(
+            models.Index(fields=[column, field, "id"], name=f"{prefix}_{column[:7]}_{field[:6]}_idx")
+            for column in countries or ()
+            for field in orderings
+            if field != ordering
+        ),
     ]
 
 
@@ -445,6 +456,7 @@ class TradeFigure(Period, Record):
                 "period_start",
                 ["pair_key", "reporter", "partner", "flow", "currency", "qualifier", "source"],
                 ["period_start", "period_end", "value"],
+                countries=("reporter", "partner"),
             ),
         ]
         constraints = [
@@ -525,6 +537,7 @@ class Investment(Period, Record):
                 "period_start",
                 ["pair_key", "investor", "recipient", "status", "source"],
                 ["period_start", "amount"],
+                countries=("investor", "recipient"),
             ),
         ]
         constraints = [
@@ -591,6 +604,7 @@ class CulturalLandmark(Record):
                 "name",
                 ["pair_key", "located_in", "honoured_country", "kind", "source"],
                 ["name", "established_on"],
+                countries=("located_in", "honoured_country"),
             ),
         ]
         constraints = [
@@ -668,7 +682,11 @@ class ScholarshipProgram(Record):
         indexes = [
             models.Index(fields=["sponsor", "recipient"], name="scholarship_pair_idx"),
             *ordered_indexes(
-                "scholarship", "name", ["pair_key", "sponsor", "recipient", "source"], ["name", "annual_grants"]
+                "scholarship",
+                "name",
+                ["pair_key", "sponsor", "recipient", "source"],
+                ["name", "annual_grants"],
+                countries=("sponsor", "recipient"),
             ),
         ]
         constraints = [

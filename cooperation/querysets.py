@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import reduce
 from operator import or_
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from django.apps import apps
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, When
+from django.db.models import Case, Count, Exists, Expression, F, OuterRef, Q, When
 
 if TYPE_CHECKING:
     from cooperation.models import Record
@@ -77,6 +77,41 @@ def country_fields(model: type[Record]) -> tuple[str, str]:
     return model.country_fields
 
 
+class EitherSide(Expression):
+    """`first = code OR second = code`: the records naming a country on either side, as one condition.
+
+    The SQL is the plain OR's, and counts, partner counts and subqueries (an OuterRef code) read it as
+    that. Being one expression rather than a Q dissolved into the WHERE tree, it stays one top-level
+    condition that a page read can find and split in two (`representations.merged_sides()`): an OR of
+    two columns cannot be read from one index in order, each side alone can.
+    """
+
+    conditional = True
+    output_field = models.BooleanField()
+
+    def __init__(self, first: str, second: str, code: Any) -> None:
+        super().__init__()
+        self.first, self.second, self.code = first, second, code
+        self.condition: Any = Q(**{first: code}) | Q(**{second: code})
+
+    def get_source_expressions(self) -> list[Any]:
+        return [self.condition]
+
+    def set_source_expressions(self, exprs: Sequence[Any]) -> None:
+        (self.condition,) = exprs
+
+    def as_sql(self, compiler: Any, connection: Any) -> Any:
+        return compiler.compile(self.condition)
+
+    def sides(self) -> tuple[Q, Q]:
+        """Two conditions whose rows together are this one's, each row once: first = code; second = code, first not.
+
+        A record cannot name one country twice (`distinct_countries_constraint`), but the history tables
+        that as-of reads go through have no such constraint; the second condition does not rely on it.
+        """
+        return Q(**{self.first: self.code}), Q(**{self.second: self.code}) & ~Q(**{self.first: self.code})
+
+
 class TwoCountryQuerySet(RecordQuerySet):
     """Records that name their two countries in two foreign keys (`Model.country_fields`)."""
 
@@ -84,8 +119,7 @@ class TwoCountryQuerySet(RecordQuerySet):
         return country_fields(self.model)
 
     def involving(self, code: str) -> RecordQuerySet:
-        first, second = self._country_fields()
-        return self.filter(Q(**{first: code}) | Q(**{second: code}))
+        return self.filter(EitherSide(*self._country_fields(), code))
 
     def for_pair(self, first_code: str, second_code: str) -> RecordQuerySet:
         return self.filter(pair_key=",".join(sorted((first_code, second_code))))
