@@ -213,8 +213,11 @@ VERSION_SHAPES: dict[type[models.Model], RowShape] = {}
 def version_shape(shape: RowShape) -> RowShape:
     """The live shape, reading versions: the same columns, and the many-to-many keys from the snapshots."""
     if shape.model not in VERSION_SHAPES:
+        # The live shape's subqueries read the many-to-many tables; its other annotations read columns,
+        # which versions have too.
         annotations = tuple(
-            (alias, snapshot_keys(shape.model, alias.removesuffix("_keys"))) for alias, _live in shape.annotations
+            (alias, snapshot_keys(shape.model, alias.removesuffix("_keys")) if isinstance(live, Subquery) else live)
+            for alias, live in shape.annotations
         )
         VERSION_SHAPES[shape.model] = replace(shape, annotations=annotations)
     return VERSION_SHAPES[shape.model]

@@ -48,9 +48,12 @@ def make_edge_records() -> None:
     factories.ScholarshipProgramFactory(annual_grants=None)
     factories.CulturalInitiativeFactory(countries=["KZ", "HU", "DE"])
     whole_second = datetime.datetime(2024, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)
+    # PostgreSQL's text drops a fraction's trailing zeros; the API writes six digits.
+    half_second = whole_second.replace(microsecond=500000)
     for resource in RECORD_RESOURCES:
-        first = resource.model._default_manager.order_by("-pk").values_list("pk", flat=True).first()
-        resource.model._default_manager.filter(pk=first).update(created_at=whole_second, updated_at=whole_second)
+        last, before = resource.model._default_manager.order_by("-pk").values_list("pk", flat=True)[:2]
+        resource.model._default_manager.filter(pk=last).update(created_at=whole_second, updated_at=whole_second)
+        resource.model._default_manager.filter(pk=before).update(created_at=half_second, updated_at=half_second)
 
 
 @pytest.mark.parametrize("key", RESOURCES)
