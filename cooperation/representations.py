@@ -25,8 +25,8 @@ from typing import Any
 
 import orjson
 from django.db import connections, models
-from django.db.models import Aggregate, Expression, F, Func, OuterRef, QuerySet, Subquery
-from django.db.models.expressions import OrderBy
+from django.db.models import Aggregate, F, Func, OuterRef, QuerySet, Subquery
+from django.db.models.expressions import BaseExpression, OrderBy
 from django.db.models.lookups import Exact
 from django.db.models.sql.compiler import SQLCompiler
 from django.db.models.sql.constants import MULTI
@@ -187,7 +187,7 @@ class RowShape:
 
     model: type[models.Model]
     columns: tuple[Column, ...]
-    annotations: tuple[tuple[str, Expression], ...]
+    annotations: tuple[tuple[str, BaseExpression], ...]
     period_label: bool
     # One RowReader per model, database and selected columns: building one cost a list a tenth of its CPU.
     readers: dict[tuple[Any, ...], RowReader] = dataclasses.field(default_factory=dict, compare=False, repr=False)
@@ -196,7 +196,7 @@ class RowShape:
     def of(cls, serializer_class: type[serializers.ModelSerializer[Any]]) -> RowShape:
         model: type[models.Model] = serializer_class.Meta.model
         columns: list[Column] = []
-        annotations: list[tuple[str, Expression]] = []
+        annotations: list[tuple[str, BaseExpression]] = []
         has_label = False
         for name, field in serializer_class().fields.items():
             if name == "period_label":
