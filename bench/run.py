@@ -18,6 +18,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -316,6 +317,28 @@ def measure(target: Target, server: Server, seconds: int, postgresql: bool) -> R
     )
 
 
+def settle(servers: dict[str, Server], postgresql: bool, quiet_ms: float = 5, longest_s: float = 60) -> None:
+    """Wait until no server (nor PostgreSQL) is busy: a slow query's last requests outlive its wrk run.
+
+    wrk stops after its duration, but the requests it left queued on the servers' sockets are still
+    served; measured from the next run's start, their CPU (PostgreSQL's above all, which every server
+    shares) would be charged to the next query.
+    """
+
+    def busy_seconds() -> float:
+        total = sum(server.cpu_seconds() for server in servers.values())
+        return total + ((postgres_cpu_seconds() or 0.0) if postgresql else 0.0)
+
+    deadline = time.monotonic() + longest_s
+    before = busy_seconds()
+    while time.monotonic() < deadline:
+        time.sleep(0.2)
+        now = busy_seconds()
+        if (now - before) * 1000 < quiet_ms:
+            return
+        before = now
+
+
 def warm_up(targets: list[Target]) -> None:
     """A second of load on each server before the first measured run: every worker past its first request."""
     seen: set[str] = set()
@@ -394,6 +417,7 @@ def measure_all(targets: list[Target], servers: dict[str, Server], config: Confi
     runs: dict[tuple[str, str], list[Run]] = {}
     for round_number in range(1, config.rounds + 1):
         for target in targets:
+            settle(servers, config.postgresql_url is not None)
             run = measure(target, servers[target.target], config.duration, config.postgresql_url is not None)
             runs.setdefault((target.query, target.target), []).append(run)
             print(
