@@ -117,11 +117,12 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE takes the write lock at BEGIN, so concurrent writers queue on the
     # busy timeout instead of failing with "database is locked" mid-transaction;
-    # WAL lets readers go on while one writer works.
+    # WAL lets readers go on while one writer works. recursive_triggers: a row that REPLACE conflict
+    # resolution deletes fires its delete trigger only then, which keeps the row tallies exact (0010_row_tally).
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA recursive_triggers=ON;",
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["OPTIONS"] = postgres_options()

@@ -6,6 +6,9 @@ page is an indexed range scan from there (`WHERE (period_start, id) > (…)`), w
 record lists take `?cursor=` beside `?page=`, and a page-number answer whose next page lies deeper
 than DEEP_OFFSET rows links to it with a cursor. A cursor page does not count (`count` is null): the
 count is what a client paging by cursor does not need, and it is the costly query.
+
+A page number's count of a whole table (no filter) is read from the table's row tally, kept exact by the
+database (`TallyPaginator`, `cooperation/tallies.py`); a filtered count reads the filter's index range.
 """
 
 from __future__ import annotations
@@ -22,15 +25,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.core.paginator import InvalidPage, Page
+from django.core.paginator import InvalidPage, Page, Paginator
 from django.db import models
 from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import OrderBy
+from django.utils.functional import cached_property
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from cooperation.tallies import read_tally
 
 if TYPE_CHECKING:
     # Only a type here: models.py imports history.py, which imports this module, and importing
@@ -203,12 +209,47 @@ class PageNumberPagination(pagination.PageNumberPagination):
         return self.page
 
 
+def counts_whole_table(queryset: QuerySet[Any]) -> bool:
+    """Whether the queryset's count is its table's row count: no WHERE, and nothing that drops or repeats rows."""
+    query = queryset.query
+    return (
+        not query.where
+        and not query.distinct
+        and not query.is_sliced
+        and query.combinator is None
+        and query.group_by is None
+        # Joins in use (a trimmed one stays in alias_map, unreferenced): one to many rows would repeat rows.
+        and sum(1 for references in query.alias_refcount.values() if references) <= 1
+    )
+
+
+class TallyPaginator(Paginator):
+    """Django's paginator, but the count of a whole tallied table is its row tally: one row read, not every row.
+
+    The tally is read where the queryset reads (`queryset.db`: the replica, or the primary inside a write),
+    so count and page come from the same database. Anything else counts as Django does: a filtered list
+    with COUNT(*) over its index range, an as-of list (history rows, not tallied) and a table without a
+    tally row too.
+    """
+
+    @cached_property
+    def count(self) -> int:
+        queryset = self.object_list
+        if isinstance(queryset, QuerySet) and counts_whole_table(queryset):
+            tally = read_tally(queryset.model, queryset.db)
+            if tally is not None:
+                return tally
+        count: int = super().count
+        return count
+
+
 class RecordPagination(PageNumberPagination):
     """Page numbers or a keyset cursor, over rows that carry their ordering columns.
 
     Lists that are not rows of a shape (history, partners) page by number only, as their base class.
     """
 
+    django_paginator_class = TallyPaginator
     cursor_page = False
     terms: list[OrderTerm] | None = None
 
@@ -277,7 +318,11 @@ class RecordPagination(PageNumberPagination):
             "type": "integer",
             "nullable": True,
             "example": 123,
-            "description": "Rows matching the filters; null on a cursor page, which does not count.",
+            "description": (
+                "Rows matching the filters, exact; null on a cursor page, which does not count. A list of "
+                "records or sources without filters, search or as_of reads it from a row tally that the "
+                "database keeps exact, at the same cost however many rows; otherwise the matching rows are counted."
+            ),
         }
         envelope["properties"]["next"]["description"] = (
             f"The next page: a page number while it lies within the first {DEEP_OFFSET} rows, a cursor beyond."

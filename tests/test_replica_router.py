@@ -105,6 +105,20 @@ def test_anonymous_list_reads_only_from_the_replica(replica, primary):
 
 
 @with_replica
+def test_unfiltered_list_reads_its_tally_on_the_replica(replica, primary):
+    """The count of a whole table comes from its row tally, read where the page is read."""
+    TradeFigureFactory.create_batch(3)
+
+    with CaptureQueriesContext(primary) as on_primary, CaptureQueriesContext(replica) as on_replica:
+        response = APIClient().get(reverse("trade-figure-list"))
+
+    assert response.status_code == HTTPStatus.OK
+    assert response.json()["count"] == TradeFigure.objects.count()
+    assert "cooperation_row_tally" in on_replica.captured_queries[0]["sql"]
+    assert on_primary.captured_queries == []
+
+
+@with_replica
 def test_authenticated_detail_checks_the_token_on_the_primary_and_reads_the_record_on_the_replica(replica, primary):
     """Credentials are read where a token created or revoked a moment ago already is; the record is not."""
     record = TradeFigureFactory()
