@@ -35,6 +35,7 @@ def postgres_options() -> dict[str, object]:
     record tables carry many indexes to weigh); a prepared statement is planned once per connection.
     Behind a pooler in transaction mode that cannot keep prepared statements (PgBouncer before 1.21,
     or without max_prepared_statements), set POSTGRES_PREPARED_STATEMENTS=false.
+    Added to the options DATABASE_URL gives (sslmode and the like), never in their place.
     """
     if not env_bool("POSTGRES_PREPARED_STATEMENTS", default=True):
         return {}
@@ -125,7 +126,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA recursive_triggers=ON;",
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    DATABASES["default"]["OPTIONS"] = postgres_options()
+    DATABASES["default"]["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), **postgres_options()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # A read replica when DATABASE_REPLICA_URL is set: record reads outside a transaction go to it, all else
@@ -138,7 +139,7 @@ if os.environ.get("DATABASE_REPLICA_URL"):
         test_options={"MIRROR": "default"},
     )
     if DATABASES["replica"]["ENGINE"] == "django.db.backends.postgresql":
-        DATABASES["replica"]["OPTIONS"] = postgres_options()
+        DATABASES["replica"]["OPTIONS"] = {**DATABASES["replica"].get("OPTIONS", {}), **postgres_options()}
     DATABASE_ROUTERS = ["cooperation.routers.PrimaryReplicaRouter"]
 
 # Throttle counts (and, with Redis, cached responses) live in the cache: Redis when REDIS_URL is set,

@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIRequest
 from django.core.signals import request_finished, request_started
-from django.db import DatabaseError
+from django.db import Error
 from django.db.models import CharField, Model, QuerySet
+from django.http import HttpResponseNotModified
+from django.middleware.security import SecurityMiddleware
 from django.urls import Resolver404, resolve
 
 from cooperation.etags import not_modified, version_etag
@@ -31,6 +33,8 @@ if TYPE_CHECKING:
 
 # Public data that changes: shared caches may keep it, and must ask (If-None-Match) before reuse.
 CACHE_CONTROL = "public, no-cache"
+# What a record's full answer varies on: DRF's content negotiation, and the session (the browsable API).
+VARY = "Accept, Cookie"
 
 
 def key_type(model: type[Model]) -> type:
@@ -61,27 +65,34 @@ class NotModifiedApp:
     """WSGI: answer 304 to a GET or HEAD whose If-None-Match names the record's current version.
 
     The routes it serves say which model's versions they show (`versioned_model` on the view, set
-    by `ReadViewSet.as_view`); every other request goes to Django untouched.
+    by `ReadViewSet.as_view`); every other request goes to Django untouched. The 304 carries what the
+    full answer would (RFC 9110, 15.4.5): its ETag, Cache-Control and Vary, and SecurityMiddleware's
+    headers, which that middleware itself adds.
     """
 
     def __init__(self, application: WSGIApplication) -> None:
         self.application = application
+        self.security = SecurityMiddleware(lambda request: HttpResponseNotModified())
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        etag = self.unchanged_etag(environ)
-        if etag is None:
-            return self.application(environ, start_response)
-        start_response("304 Not Modified", [("ETag", etag), ("Cache-Control", CACHE_CONTROL)])
-        return []
-
-    @staticmethod
-    def unchanged_etag(environ: dict[str, Any]) -> str | None:
-        """The record's ETag when the request's If-None-Match names it, else None (Django answers)."""
         header = environ.get("HTTP_IF_NONE_MATCH")
         # A query string may ask for an older version (as_of) or another format: the view decides.
-        if not header or environ.get("REQUEST_METHOD") not in ("GET", "HEAD") or environ.get("QUERY_STRING"):
-            return None
-        request = WSGIRequest(environ)
+        if header and environ.get("REQUEST_METHOD") in ("GET", "HEAD") and not environ.get("QUERY_STRING"):
+            request = WSGIRequest(environ)
+            etag = self.unchanged_etag(request, header)
+            if etag is not None:
+                response = HttpResponseNotModified()
+                response["ETag"] = etag
+                response["Cache-Control"] = CACHE_CONTROL
+                response["Vary"] = VARY
+                self.security.process_response(request, response)
+                start_response("304 Not Modified", list(response.items()))
+                return []
+        return self.application(environ, start_response)
+
+    @staticmethod
+    def unchanged_etag(request: WSGIRequest, header: str) -> str | None:
+        """The record's ETag when If-None-Match names it, else None (Django answers)."""
         if settings.SECURE_SSL_REDIRECT and not request.is_secure():
             return None  # SecurityMiddleware redirects it to https first
         try:
@@ -93,10 +104,10 @@ class NotModifiedApp:
             return None
         # A request to Django's receivers, as its handler sends them: connections past CONN_MAX_AGE or
         # broken by an error are closed, so this path never keeps one that Django would have closed.
-        request_started.send(sender=NotModifiedApp, environ=environ)
+        request_started.send(sender=NotModifiedApp, environ=request.environ)
         try:
             etag = current_etag(model, str(match.kwargs.get("pk", "")))
-        except DatabaseError:
+        except Error:  # any of the database's (InterfaceError is not a DatabaseError)
             return None  # Django's handler meets the same error and answers it
         finally:
             request_finished.send(sender=NotModifiedApp)

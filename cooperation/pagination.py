@@ -218,6 +218,7 @@ def counts_whole_table(queryset: QuerySet[Any]) -> bool:
         and not query.is_sliced
         and query.combinator is None
         and query.group_by is None
+        and not query.extra_tables
         # Joins in use (a trimmed one stays in alias_map, unreferenced): one to many rows would repeat rows.
         and sum(1 for references in query.alias_refcount.values() if references) <= 1
     )

@@ -118,11 +118,14 @@ def api_timestamp(text: str | None) -> str | None:
     if text is None:
         return None
     # Whole seconds, or all six digits of microseconds: the text is the API's but for two characters.
-    if len(text) in (19, 26) and text[10] == " ":
+    if text[10:11] == " " and (len(text) == 19 or (len(text) == 26 and text[19] == "." and text[20:].isdigit())):
         return f"{text[:10]}T{text[11:]}Z"
-    # PostgreSQL drops a fraction's trailing zeros (".5"), which the API writes as six digits.
+    # PostgreSQL drops a fraction's trailing zeros (".5"), which the API writes as six digits; text
+    # written by other tools may carry an offset.
     moment = datetime.datetime.fromisoformat(text)
-    return timestamp_text(moment.replace(tzinfo=datetime.UTC) if moment.tzinfo is None else moment)
+    return timestamp_text(
+        moment.replace(tzinfo=datetime.UTC) if moment.tzinfo is None else moment.astimezone(datetime.UTC)
+    )
 
 
 def timestamp_text(value: datetime.datetime) -> str:
@@ -295,13 +298,17 @@ def merged_sides(selected: QuerySet[Any]) -> QuerySet[Any]:
         return selected
     position, condition = found
     ordering, low, high = query.order_by, query.low_mark, query.high_mark
+    if high is not None and high <= low:  # an empty page (of an empty list): nothing to merge
+        return selected
     rest = selected.all()
     rest.query.clear_limits()
     rest.query.clear_ordering(force=True)
     del rest.query.where.children[position]  # the clone's own list of conditions
     first, second = (rest.filter(side) for side in condition.sides())
     if connections[selected.db].features.supports_slicing_ordering_in_compound:
-        first, second = first.order_by(*ordering)[:high], second.order_by(*ordering)[:high]
+        first, second = first.order_by(*ordering), second.order_by(*ordering)
+        if high is not None:  # a page; a whole list (the CSV export) has no end
+            first, second = first[:high], second[:high]
     merged = first.union(second, all=True).order_by(*ordering)
     merged.query.set_limits(low, high)
     return merged

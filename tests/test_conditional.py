@@ -97,8 +97,9 @@ def test_a_matching_conditional_get_is_answered_before_django(api_client, db, sp
         get = wsgi_call(url, HTTP_IF_NONE_MATCH=f'"other", {etag}')
         head = wsgi_call(url, "HEAD", HTTP_IF_NONE_MATCH=etag)
 
-    assert get == ("304 Not Modified", {"ETag": etag, "Cache-Control": "public, no-cache"}, b"")
-    assert head[0] == "304 Not Modified"
+    assert get[0] == head[0] == "304 Not Modified"
+    assert get[2] == b""
+    assert (get[1]["ETag"], get[1]["Cache-Control"]) == (etag, "public, no-cache")
     selected = [query["sql"].split(" FROM ")[0] for query in queries.captured_queries]
     assert len(selected) == 2
     assert all("updated_at" in columns and "," not in columns for columns in selected)
@@ -157,6 +158,16 @@ def test_a_database_error_goes_on_to_django(api_client, db, monkeypatch):
     status, _, _ = wsgi_call(url, HTTP_IF_NONE_MATCH=etag)
 
     assert status.startswith("304")  # the view's own comparison, after Django's handler took over
+
+
+def test_the_early_304_carries_the_full_answers_vary_and_security_headers(api_client, db):
+    """RFC 9110 15.4.5: a 304 sends the Vary the 200 would; the security headers come as on any answer."""
+    _, url = fresh(TRADE)
+    full = api_client.get(url)
+    _, headers, _ = wsgi_call(url, HTTP_IF_NONE_MATCH=full["ETag"])
+
+    shared = ["Vary", "X-Content-Type-Options", "Referrer-Policy", "Cross-Origin-Opener-Policy"]
+    assert {name: headers.get(name) for name in shared} == {name: full[name] for name in shared}
 
 
 def test_a_matching_conditional_get_through_django_is_a_304_too(api_client, db):

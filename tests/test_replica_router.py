@@ -322,3 +322,15 @@ def test_prepared_statements_can_be_turned_off_for_a_pooler_that_cannot_keep_the
     )
 
     assert [db["OPTIONS"] for db in loaded["databases"].values()] == [{}, {}]
+
+
+def test_the_options_of_the_database_urls_are_kept():
+    """sslmode and the like from DATABASE_URL stay beside the prepared statements' options."""
+    loaded = settings_in_a_fresh_process(
+        DATABASE_URL="postgres://app@primary.internal:5432/cooperation?sslmode=verify-full",
+        DATABASE_REPLICA_URL="postgres://reader@replica.internal:5432/cooperation?sslmode=require",
+    )
+
+    options = [db["OPTIONS"] for db in loaded["databases"].values()]
+    assert [option["sslmode"] for option in options] == ["verify-full", "require"]
+    assert all(option["server_side_binding"] is True for option in options)

@@ -15,11 +15,12 @@ from typing import Any
 
 import orjson
 import pytest
+from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 
 from cooperation.etags import version_etag
 from cooperation.registry import RECORD_RESOURCES, RecordResource
-from cooperation.representations import dumps
+from cooperation.representations import api_timestamp, dumps
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -89,3 +90,23 @@ def test_an_empty_read_is_an_empty_list() -> None:
     for resource in RECORD_RESOURCES:
         assert resource.shape.read(resource.model._default_manager.none()) == []
         assert resource.shape.read(resource.model._default_manager.filter(pk=-1)) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "written"),
+    [
+        ("2024-01-02 03:04:05", "2024-01-02T03:04:05Z"),
+        ("2024-01-02 03:04:05.123456", "2024-01-02T03:04:05.123456Z"),
+        ("2024-01-02 03:04:05.5", "2024-01-02T03:04:05.500000Z"),  # PostgreSQL drops trailing zeros
+        ("2024-01-02 03:04:05+05:00", "2024-01-01T22:04:05Z"),  # an offset, from text other tools wrote
+        ("2024-01-02 03:04:05.12345Z", "2024-01-02T03:04:05.123450Z"),
+        ("0999-01-02 03:04:05", "0999-01-02T03:04:05Z"),
+        (None, None),
+    ],
+)
+def test_timestamp_text_is_written_as_drf_writes_the_timestamp(text, written):
+    assert api_timestamp(text) == written
+    if text is not None:
+        moment = datetime.datetime.fromisoformat(text)
+        moment = moment.replace(tzinfo=datetime.UTC) if moment.tzinfo is None else moment
+        assert written == serializers.DateTimeField().to_representation(moment).replace("+00:00", "Z")
