@@ -116,8 +116,16 @@ def test_a_matching_conditional_get_is_answered_before_django(api_client, db, sp
         ("/api/v1/trade-figures/99999999/", {"HTTP_IF_NONE_MATCH": "*"}),
         ("/api/v1/trade-figures/x/", {"HTTP_IF_NONE_MATCH": "*"}),
         ("/api/v1/nowhere/1/", {"HTTP_IF_NONE_MATCH": "*"}),
+        ("{bare}", {"HTTP_IF_NONE_MATCH": "{etag}"}),
+        ("{url}history/", {"HTTP_IF_NONE_MATCH": "*"}),
+        ("/api/v1/trade-figures/", {"HTTP_IF_NONE_MATCH": "*"}),
+        ("/api/v1/trade-figures/\u00b2/", {"HTTP_IF_NONE_MATCH": "*"}),
+        ("/", {"HTTP_IF_NONE_MATCH": "*"}),
     ],
-    ids=["stale", "no-header", "as_of", "query-string", "country", "missing", "bad-id", "no-route"],
+    ids=[
+        *("stale", "no-header", "as_of", "query-string", "country", "missing", "bad-id", "no-route"),
+        *("no-trailing-slash", "history", "list", "superscript-digit", "root"),
+    ],
 )
 def test_every_other_request_goes_on_to_django(api_client, db, monkeypatch, url, headers):
     """Only a matching If-None-Match on a versioned record, without a query string, is answered early."""
@@ -126,7 +134,8 @@ def test_every_other_request_goes_on_to_django(api_client, db, monkeypatch, url,
     seen = []
     monkeypatch.setattr(application, "application", lambda environ, start: seen.append(environ) or [])
 
-    wsgi_call(url.format(url=record_url), **{name: value.format(etag=etag) for name, value in headers.items()})
+    target = url.format(url=record_url, bare=record_url.rstrip("/"))
+    wsgi_call(target, **{name: value.format(etag=etag) for name, value in headers.items()})
 
     assert len(seen) == 1
 

@@ -21,6 +21,7 @@ from django.urls import reverse
 from cooperation.models import CulturalLandmark, Source, TradeFigure
 from cooperation.pagination import encode_cursor
 from cooperation.registry import RECORD_RESOURCES
+from cooperation.selectors import pair_count
 
 # (list route, query) pairs whose page must come straight from an index, in order.
 INDEXED_PAGES = [
@@ -251,3 +252,50 @@ def test_sqlite_cursor_page_is_a_range_of_an_index_in_order(api_client, db, rout
 
     assert "SEARCH" in plan, plan
     assert "TEMP B-TREE" not in plan, plan
+
+
+def count_query(api_client, route, query):
+    """The SQL of the list's COUNT, as the API ran it."""
+    with CaptureQueriesContext(connection) as captured:
+        response = api_client.get(reverse(route), query)
+    assert response.status_code == HTTPStatus.OK, response.json()
+    [sql] = [query["sql"] for query in captured.captured_queries if query["sql"].startswith("SELECT COUNT(*)")]
+    return sql
+
+
+# Counts whose filters an index holds entirely: each is answered from index entries, with no row read.
+# (Not `pair`: SQLite never counts an index on a generated column, `pair_key`, as covering.) PostgreSQL
+# has the same indexes; whether it reads them alone depends on its visibility map, which only VACUUM,
+# not possible inside a test's transaction, sets.
+COVERED_COUNTS = [
+    ("trade-figure-list", {"reporter": "KZ", "period_after": "2020-01-01", "period_before": "2025-12-31"}),
+    ("trade-figure-list", {"partner": "HU", "period_before": "2025-12-31"}),
+    ("trade-figure-list", {"period_after": "2020-01-01", "period_before": "2025-12-31"}),
+    ("investment-list", {"investor": "KZ", "period_after": "2020-01-01", "period_before": "2025-12-31"}),
+]
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's plan; PostgreSQL's is read below")
+@pytest.mark.parametrize(("route", "query"), COVERED_COUNTS, ids=[f"{r}?{q}" for r, q in COVERED_COUNTS])
+def test_sqlite_period_count_reads_a_covering_index(api_client, db, route, query):
+    plan = sqlite_plan(count_query(api_client, route, query))
+
+    assert "USING COVERING INDEX" in plan, plan
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's plan; PostgreSQL's is read below")
+def test_sqlite_pair_of_initiatives_reads_the_members_index_alone(db):
+    """The profile's count of a pair's initiatives: the two countries' links, from one index each."""
+    initiatives = next(resource for resource in RECORD_RESOURCES if resource.key == "cultural_initiatives")
+
+    counted = pair_count(initiatives, "default", "HU", "KZ").query
+    sql, params = counted.get_compiler("default").as_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        plan = "\n".join(row[-1] for row in cursor.fetchall())
+
+    # The first country's links by country; the second's by (initiative, country), Django's unique index.
+    assert "COVERING INDEX initiative_member_country_idx (country_id=?)" in plan, plan
+    links = [line for line in plan.splitlines() if "PRIMARY KEY" not in line]
+    assert len(links) == 2, plan
+    assert all(line.startswith("SEARCH") and "COVERING INDEX" in line for line in links), plan
