@@ -52,6 +52,7 @@ class RecordResource:
 def latest_first(model: type[Record], *fields: str) -> tuple[OrderTerm, ...]:
     # OrderTerm.of reads each column's nullability: a NOT NULL column orders without NULLS LAST, which
     # lets PostgreSQL read the (pair_key, column, id) index backwards instead of sorting the pair's rows.
+    # A nullable one has an index in this order (migration 0012); tests/test_query_plans.py reads the plans.
     return (
         *(OrderTerm.of(model, field, descending=True) for field in fields),
         OrderTerm("id", descending=True, nullable=False),
