@@ -30,7 +30,7 @@ class Run:
 
 @dataclass(frozen=True)
 class Cell:
-    """The medians of one query on one target over the rounds."""
+    """The medians of one query on one target over the rounds, and its CPU in each round."""
 
     rate: float
     p50_ms: float
@@ -38,6 +38,9 @@ class Cell:
     cpu_ms: float
     db_cpu_ms: float | None
     errors: int
+    # Per round, in order: a ratio to bare Django compares runs made seconds apart (bench/README.md).
+    cpu_by_round: tuple[float, ...]
+    db_cpu_by_round: tuple[float, ...] | None
 
     @classmethod
     def of(cls, runs: list[Run]) -> Cell:
@@ -49,11 +52,23 @@ class Cell:
             cpu_ms=statistics.median(run.cpu_ms for run in runs),
             db_cpu_ms=statistics.median(db) if db else None,
             errors=sum(run.errors for run in runs),
+            cpu_by_round=tuple(run.cpu_ms for run in runs),
+            db_cpu_by_round=tuple(db) if len(db) == len(runs) else None,
         )
 
 
-def ratio(value: float, baseline: float | None) -> str:
-    return f"{value / baseline:.2f}x" if baseline else ""
+def ratio(values: tuple[float, ...], baselines: tuple[float, ...] | None) -> str:
+    """The median over the rounds of each round's ratio, then each round's: "1.12x (1.20 1.08 1.12)".
+
+    A round runs the targets of a query one after the other, seconds apart; a shared machine's speed
+    drifts more than that between rounds, so a ratio within a round cancels the drift that a ratio of
+    medians taken from different rounds would keep.
+    """
+    if not baselines or len(values) != len(baselines) or not all(baselines):
+        return ""
+    ratios = [value / baseline for value, baseline in zip(values, baselines, strict=True)]
+    rounds = f" ({' '.join(f'{each:.2f}' for each in ratios)})" if len(ratios) > 1 else ""
+    return f"{statistics.median(ratios):.2f}x{rounds}"
 
 
 def table(
@@ -84,7 +99,7 @@ def table(
                     f"{cell.p50_ms:.1f}",
                     f"{cell.p99_ms:.1f}",
                     f"{cell.cpu_ms:.2f}",
-                    ratio(cell.cpu_ms, bare.cpu_ms if bare else None),
+                    ratio(cell.cpu_by_round, bare.cpu_by_round if bare else None),
                 ]
                 if postgresql:
                     values += postgresql_values(cell, bare)
@@ -93,11 +108,13 @@ def table(
 
 
 def postgresql_values(cell: Cell, bare: Cell | None) -> list[str]:
-    if cell.db_cpu_ms is None:
+    if cell.db_cpu_ms is None or cell.db_cpu_by_round is None:
         return ["", ""]
-    total = cell.cpu_ms + cell.db_cpu_ms
-    bare_total = bare.cpu_ms + bare.db_cpu_ms if bare and bare.db_cpu_ms is not None else None
-    return [f"{cell.db_cpu_ms:.2f}", ratio(total, bare_total)]
+    totals = tuple(map(sum, zip(cell.cpu_by_round, cell.db_cpu_by_round, strict=True)))
+    bare_totals = None
+    if bare and bare.db_cpu_by_round is not None:
+        bare_totals = tuple(map(sum, zip(bare.cpu_by_round, bare.db_cpu_by_round, strict=True)))
+    return [f"{cell.db_cpu_ms:.2f}", ratio(totals, bare_totals)]
 
 
 def machine() -> str:

@@ -369,7 +369,8 @@ def write_results(config: Config, facts: database.Facts, body: str, notes: list[
         "- Servers: API and bare Django and raw sqlite3 on gunicorn, 2 sync workers each"
         + ("" if config.postgresql_url else f"; Datasette one process, {datasette}"),
         "- CPU ms/req: the server's processes' CPU time (/proc utime + stime) over the requests served; "
-        "x bare: that over bare Django's for the same query in the same run (bench/README.md)",
+        "x bare: that over bare Django's for the same query in the same round, the median over the rounds, "
+        "then each round's in parentheses (bench/README.md)",
         "",
         body,
         "",
