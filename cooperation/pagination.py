@@ -26,9 +26,10 @@ from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.paginator import InvalidPage, Page, Paginator
-from django.db import models
+from django.db import connections, models
 from django.db.models import F, Q, QuerySet
 from django.db.models.expressions import OrderBy
+from django.db.models.fields.tuple_lookups import Tuple, TupleGreaterThan, TupleLessThan
 from django.utils.functional import cached_property
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound, ValidationError
@@ -124,11 +125,19 @@ def with_primary_key(model: type[models.Model], terms: list[OrderTerm]) -> list[
     return [*terms, OrderTerm(pk, descending=bool(terms) and terms[-1].descending, nullable=False)]
 
 
-def keyset_after(terms: Sequence[OrderTerm], values: Sequence[Any]) -> Q:
+def keyset_after(terms: Sequence[OrderTerm], values: Sequence[Any], row_values: bool = False) -> Q:
     """Rows after `values` in the order of `terms`: (a > x) or (a = x and b > y) or ...
 
     The leading column's own bound comes first so that the database can range-scan its index.
+    With `row_values` (a database that compares them, PostgreSQL), terms without nulls that all go one
+    way are one comparison, `(a, b) > (x, y)`, which starts the index scan at the cursor itself: the
+    expanded form starts at `a = x` and reads every tie on `a` before it (thousands of trade figures
+    share a year's 1 January; a cursor among them cost PostgreSQL 12 ms instead of 0.3 ms).
+    SQLite seeks on a row value's first column only, and Django expands it there anyway.
     """
+    if row_values and not any(term.nullable for term in terms) and len({term.descending for term in terms}) == 1:
+        beyond = TupleLessThan if terms[0].descending else TupleGreaterThan
+        return Q(beyond(Tuple(*(F(term.field) for term in terms)), tuple(values)))
     alternatives = []
     for index, term in enumerate(terms):
         ties = [earlier.equal(value) for earlier, value in zip(terms[:index], values[:index], strict=True)]
@@ -271,7 +280,10 @@ class RecordPagination(PageNumberPagination):
         size = self.get_page_size(request)
         values, backwards = decode_cursor(raw, ordering, terms, shape.model)
         walk = [term.reversed() for term in terms] if backwards else terms
-        ordered = queryset.order_by(*(term.expression() for term in walk)).filter(keyset_after(walk, values))
+        row_values = connections[queryset.db].features.supports_tuple_lookups
+        ordered = queryset.order_by(*(term.expression() for term in walk)).filter(
+            keyset_after(walk, values, row_values)
+        )
         rows = shape.read(ordered[: size + 1])
         more = len(rows) > size
         rows = rows[:size]

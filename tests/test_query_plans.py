@@ -341,3 +341,26 @@ def test_postgresql_pair_latest_records_read_an_index_in_order(db, resource):
 
     assert "Index Cond: ((pair_key)" in plan, plan
     assert not sorts(plan), plan
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL's plan: SQLite seeks on a row value's first column"
+)
+@pytest.mark.parametrize(
+    ("ordering", "position", "backwards"), [("", ["2023-01-01", 2], False), ("-value", ["5.00", 2], True)]
+)
+def test_postgresql_cursor_page_starts_at_the_cursor(api_client, db, ordering, position, backwards):
+    """The index scan begins at (column, id) itself, not at the column's first tie.
+
+    (Table scans and sorts priced out, as a table of millions would: the test's few rows would not.)
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+    query = {
+        "cursor": encode_cursor(ordering, position, backwards=backwards),
+        **({"ordering": ordering} if ordering else {}),
+    }
+    plan = postgresql_plan(page_query(api_client, "trade-figure-list", query))
+
+    assert re.search(r"Index Cond: \(ROW\((period_start|value), id\) [<>] ROW\(", plan), plan
