@@ -148,7 +148,7 @@ def rows_in_chunks(source: as_of.ListSource) -> Iterator[list[dict[str, Any]]]:
             return
         last = [rows[-1][term.field] for term in source.terms]
         del rows  # one chunk in memory at a time: this one goes before the next is read
-        chunk = selected.filter(keyset_after(source.terms, last))
+        chunk = selected.filter(keyset_after(source.terms, last, selected.db))
 
 
 def csv_lines(names: list[str], chunks: Iterable[list[dict[str, Any]]]) -> Iterator[bytes]:

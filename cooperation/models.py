@@ -375,7 +375,7 @@ def ordered_indexes(
     A filtered page is then an index range already in order: no sort, however many rows match. The id
     ends each index because it breaks ties in every ordering (SQLite's indexes hold it anyway,
     PostgreSQL's do not). `country=` reads a range of each country column's index and merges the two
-    (`representations.merged_sides()`), in whichever ordering the list asks for: so the country columns
+    (`representations.merged_parts()`), in whichever ordering the list asks for: so the country columns
     have an index for every ordering, not for the default one only.
 
     `ranges` are columns filtered together by range (a period's two ends: `period_after` and

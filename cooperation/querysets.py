@@ -77,22 +77,21 @@ def country_fields(model: type[Record]) -> tuple[str, str]:
     return model.country_fields
 
 
-class EitherSide(Expression):
-    """`first = code OR second = code`: the records naming a country on either side, as one condition.
+class SplitCondition(Expression):
+    """A condition made of disjoint parts, each an index range, kept as one expression that a page read can split.
 
-    The SQL is the plain OR's, and counts, partner counts and subqueries (an OuterRef code) read it as
-    that. Being one expression rather than a Q dissolved into the WHERE tree, it stays one top-level
-    condition that a page read can find and split in two (`representations.merged_sides()`): an OR of
-    two columns cannot be read from one index in order, each side alone can.
+    Its SQL is `condition`'s, and counts and subqueries read it as that. An ordered page read finds it
+    among the WHERE's top-level conditions and reads each of `parts()` as its own index range, already
+    in order, merging them (`representations.merged_parts()`): where the whole condition, an OR, cannot
+    be read in order from one index, and the database would read every matching row to sort them.
     """
 
     conditional = True
     output_field = models.BooleanField()
 
-    def __init__(self, first: str, second: str, code: Any) -> None:
+    def __init__(self, condition: Q) -> None:
         super().__init__()
-        self.first, self.second, self.code = first, second, code
-        self.condition: Any = Q(**{first: code}) | Q(**{second: code})
+        self.condition: Any = condition
 
     def get_source_expressions(self) -> list[Any]:
         return [self.condition]
@@ -103,13 +102,28 @@ class EitherSide(Expression):
     def as_sql(self, compiler: Any, connection: Any) -> Any:
         return compiler.compile(self.condition)
 
-    def sides(self) -> tuple[Q, Q]:
-        """Two conditions whose rows together are this one's, each row once: first = code; second = code, first not.
+    def parts(self) -> list[Q]:
+        """Conditions whose rows together are this one's, each row in exactly one."""
+        raise NotImplementedError
+
+
+class EitherSide(SplitCondition):
+    """`first = code OR second = code`: the records naming a country on either side.
+
+    An OR of two columns cannot be read from one index in order; each side alone can.
+    """
+
+    def __init__(self, first: str, second: str, code: Any) -> None:
+        self.first, self.second, self.code = first, second, code
+        super().__init__(Q(**{first: code}) | Q(**{second: code}))
+
+    def parts(self) -> list[Q]:
+        """first = code; second = code, first not.
 
         A record cannot name one country twice (`distinct_countries_constraint`), but the history tables
-        that as-of reads go through have no such constraint; the second condition does not rely on it.
+        that as-of reads go through have no such constraint; the second part does not rely on it.
         """
-        return Q(**{self.first: self.code}), Q(**{self.second: self.code}) & ~Q(**{self.first: self.code})
+        return [Q(**{self.first: self.code}), Q(**{self.second: self.code}) & ~Q(**{self.first: self.code})]
 
 
 class TwoCountryQuerySet(RecordQuerySet):

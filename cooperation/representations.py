@@ -9,8 +9,9 @@ Rows come from the ORM's compiled query through the cursor, not through its row 
 Django's converters make every timestamp timezone-aware only for orjson to write it back as UTC, and
 that cost more than the query itself. `json_converters` keeps every other converter of Django's.
 
-A read of records naming a country on either side (`country=`) is two index ranges merged in order
-(`merged_sides()`), rather than one OR whose rows the database must sort.
+A read of records naming a country on either side (`country=`), or from a cursor among ties, is
+index ranges merged in order (`merged_parts()`), rather than one OR whose rows the database must sort
+or read from the first tie.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import dataclasses
 import datetime
 import decimal
 import functools
+import itertools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -36,7 +38,7 @@ from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 
 from cooperation.models import link_table, period_label
-from cooperation.querysets import EitherSide
+from cooperation.querysets import SplitCondition
 
 ORJSON_OPTIONS = orjson.OPT_UTC_Z | orjson.OPT_NON_STR_KEYS
 
@@ -241,7 +243,7 @@ class RowShape:
 
     def read(self, queryset: QuerySet[Any]) -> list[dict[str, Any]]:
         """Dicts ready for orjson, in the serializer's field order, in one query."""
-        selected = merged_sides(self.select(queryset))
+        selected = merged_parts(self.select(queryset))
         compiler = selected.query.get_compiler(selected.db)
         tuples = [values for chunk in compiler.execute_sql(MULTI) for values in chunk]
         return self.reader(selected, compiler).rows(tuples) if tuples else []
@@ -249,7 +251,7 @@ class RowShape:
     def reader(self, selected: QuerySet[Any], compiler: SQLCompiler) -> RowReader:
         """How to turn the tuples of `selected` (a `select()`, compiled by `compiler`) into dicts."""
         selected_names = tuple(selected.query.selected or ())  # values_list's names, in the order selected
-        # A merged read (`merged_sides()`) selects the same columns through a compound query: a reader of its own.
+        # A merged read (`merged_parts()`) selects the same columns through a compound query: a reader of its own.
         key = (selected.model, compiler.connection.alias, selected_names, selected.query.combinator)
         if (known := self.readers.get(key)) is not None:
             return known
@@ -263,12 +265,13 @@ class RowShape:
         return reader
 
 
-def either_side(query: Query) -> tuple[int, EitherSide] | None:
-    """The `EitherSide` condition among those of the WHERE that all must hold, and its place there."""
-    for position, child in enumerate(query.where.children):
-        if isinstance(child, Exact) and isinstance(child.lhs, EitherSide) and child.rhs is True:
-            return position, child.lhs
-    return None
+def split_conditions(query: Query) -> list[tuple[int, SplitCondition]]:
+    """The `SplitCondition`s among the conditions of the WHERE that all must hold, with their places there."""
+    return [
+        (position, child.lhs)
+        for position, child in enumerate(query.where.children)
+        if isinstance(child, Exact) and isinstance(child.lhs, SplitCondition) and child.rhs is True
+    ]
 
 
 def orders_by_selected(query: Query) -> bool:
@@ -280,36 +283,38 @@ def orders_by_selected(query: Query) -> bool:
     )
 
 
-def merged_sides(selected: QuerySet[Any]) -> QuerySet[Any]:
-    """An ordered read of records naming a country on either side, as two index ranges merged in order.
+def merged_parts(selected: QuerySet[Any]) -> QuerySet[Any]:
+    """An ordered read whose conditions include ORs (`SplitCondition`s), as index ranges merged in order.
 
-    `first = X OR second = X` cannot be read in order from one index, so the database reads both
-    sides' rows and sorts them: every row of the country, for a page of 50. Each side alone is a
-    range of its `(column, ordering, id)` index, already in order; so the read becomes `first = X`
-    UNION ALL `second = X AND NOT first = X`, each with all the read's other conditions (filters,
-    search, a cursor's keyset), and the compound's ORDER BY and LIMIT/OFFSET. SQLite merges the two
-    ranges (MERGE (UNION ALL)); PostgreSQL merges them (Merge Append) only when each side is itself
-    ordered and limited, so there each side also takes the ordering and the end of the slice, which
-    SQLite does not allow. Any other read is returned as it is.
+    `first = X OR second = X` (`country=`) cannot be read in order from one index, so the database
+    reads the rows of both sides and sorts them: every row of the country, for a page of 50. Each
+    side alone is a range of its `(column, ordering, id)` index, already in order. Likewise a cursor's
+    `(a = x AND id > y) OR a > x`, whose first range starts at the cursor. So the read becomes one
+    SELECT per combination of parts (`first = X AND a > x`, ...), each with all the read's other
+    conditions, in a UNION ALL with the read's ORDER BY and LIMIT/OFFSET. SQLite merges the ranges
+    (MERGE (UNION ALL)); PostgreSQL merges them (Merge Append) only when each is itself ordered and
+    limited, so there each also takes the ordering and the end of the slice, which SQLite does not
+    allow. Any other read is returned as it is.
     """
     query = selected.query
-    found = either_side(query)
-    if found is None or query.combinator or query.group_by is not None or not orders_by_selected(query):
+    found = split_conditions(query)
+    if not found or query.combinator or query.group_by is not None or not orders_by_selected(query):
         return selected
-    position, condition = found
     ordering, low, high = query.order_by, query.low_mark, query.high_mark
     if high is not None and high <= low:  # an empty page (of an empty list): nothing to merge
         return selected
     rest = selected.all()
     rest.query.clear_limits()
     rest.query.clear_ordering(force=True)
-    del rest.query.where.children[position]  # the clone's own list of conditions
-    first, second = (rest.filter(side) for side in condition.sides())
-    if connections[selected.db].features.supports_slicing_ordering_in_compound:
-        first, second = first.order_by(*ordering), second.order_by(*ordering)
+    for position, _ in reversed(found):
+        del rest.query.where.children[position]  # the clone's own list of conditions
+    reads = [rest.filter(*parts) for parts in itertools.product(*(condition.parts() for _, condition in found))]
+    if len(reads) > 1 and connections[selected.db].features.supports_slicing_ordering_in_compound:
+        reads = [read.order_by(*ordering) for read in reads]
         if high is not None:  # a page; a whole list (the CSV export) has no end
-            first, second = first[:high], second[:high]
-    merged = first.union(second, all=True).order_by(*ordering)
+            reads = [read[:high] for read in reads]
+    merged = reads[0].union(*reads[1:], all=True) if len(reads) > 1 else reads[0]
+    merged = merged.order_by(*ordering)
     merged.query.set_limits(low, high)
     return merged
 

@@ -1,7 +1,7 @@
 """`country=` on the two-country lists: the merged read returns what the plain OR query returns.
 
 A page of `country=X` is read as two index ranges merged in order (`first = X` UNION ALL `second = X`,
-`representations.merged_sides()`). Every test here builds its expected list with the ORM directly,
+`representations.merged_parts()`). Every test here builds its expected list with the ORM directly,
 `Q(first=X) | Q(second=X)` ordered by the list's terms, and compares the API's pages with it: each
 documented ordering both ways, page numbers, a cursor walk forwards and backwards, another filter, a
 search, `pair`, CSV and as-of. The records put X on either side (and other countries on both), share

@@ -3,11 +3,12 @@
 The plan, not a timing, is what the test reads: it does not depend on the machine. On SQLite the
 page query must SEARCH an index and need no temporary B-tree for its ORDER BY; on PostgreSQL, over
 a table large enough that the planner weighs its choices, it must use an index and no Sort node.
-`country=` pages are two such index ranges merged (`representations.merged_sides()`): SQLite's
+`country=` pages are two such index ranges merged (`representations.merged_parts()`): SQLite's
 MERGE (UNION ALL) of two SEARCHes, PostgreSQL's Merge Append of two index scans.
 """
 
 import datetime
+import itertools
 import random
 import re
 from decimal import Decimal
@@ -125,12 +126,12 @@ def test_sqlite_ordered_page_reads_an_index_in_order(api_client, db, route, quer
     assert "TEMP B-TREE" not in plan, plan
 
 
-def merged_sides(plan):
-    """The first line of each side of SQLite's MERGE (UNION ALL), or None if the plan is not such a merge."""
+def merged_ranges(plan):
+    """The first line of each read that SQLite's MERGE (UNION ALL) merges, nested merges flattened; None if no merge."""
     lines = plan.splitlines()
-    if lines[0] != "MERGE (UNION ALL)" or "LEFT" not in lines or "RIGHT" not in lines:
+    if lines[0] != "MERGE (UNION ALL)":
         return None
-    return lines[lines.index("LEFT") + 1], lines[lines.index("RIGHT") + 1]
+    return [line for above, line in itertools.pairwise(lines) if above in ("LEFT", "RIGHT") and line != lines[0]]
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's plan; PostgreSQL's is read below")
@@ -138,21 +139,24 @@ def merged_sides(plan):
 def test_sqlite_country_page_merges_two_index_ranges_in_order(api_client, db, route, query):
     plan = sqlite_plan(page_query(api_client, route, query))
 
-    sides = merged_sides(plan)
-    assert sides is not None, plan
-    assert all(side.startswith("SEARCH") and "USING" in side and "INDEX" in side for side in sides), plan
+    ranges = merged_ranges(plan)
+    assert ranges is not None, plan
+    assert len(ranges) == 2, plan
+    assert all(read.startswith("SEARCH") and "USING" in read and "INDEX" in read for read in ranges), plan
     assert "TEMP B-TREE" not in plan, plan
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's plan")
 @pytest.mark.parametrize(("route", "ordering", "position", "backwards"), COUNTRY_CURSOR_PAGES)
-def test_sqlite_country_cursor_page_merges_two_index_ranges(api_client, db, route, ordering, position, backwards):
+def test_sqlite_country_cursor_page_merges_index_ranges(api_client, db, route, ordering, position, backwards):
+    """Each side's ranges of the cursor (`KeysetAfter.parts()`), one SEARCH each, all merged in order."""
     query = {"country": "KZ", "cursor": encode_cursor(ordering, position, backwards=backwards)}
     plan = sqlite_plan(page_query(api_client, route, {**query, "ordering": ordering} if ordering else query))
 
-    sides = merged_sides(plan)
-    assert sides is not None, plan
-    assert all(side.startswith("SEARCH") and "INDEX" in side for side in sides), plan
+    ranges = merged_ranges(plan)
+    assert ranges is not None, plan
+    assert len(ranges) >= 2, plan
+    assert all(read.startswith("SEARCH") and "INDEX" in read for read in ranges), plan
     assert "TEMP B-TREE" not in plan, plan
 
 
@@ -245,13 +249,21 @@ CURSOR_PAGES = [
 
 
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's plan")
+@pytest.mark.parametrize("backwards", [False, True], ids=["next", "previous"])
 @pytest.mark.parametrize(("route", "ordering", "position"), CURSOR_PAGES)
-def test_sqlite_cursor_page_is_a_range_of_an_index_in_order(api_client, db, route, ordering, position):
-    """A page a million rows deep costs what the first does: a range scan from the cursor, no sort."""
-    query = {"cursor": encode_cursor(ordering, position, backwards=False)}
+def test_sqlite_cursor_page_starts_at_the_cursor(api_client, db, route, ordering, position, backwards):
+    """A page a million rows deep costs what the first does: index ranges from the cursor on, merged, no sort.
+
+    The rows that tie with the cursor on its column are a range that starts at the cursor's id
+    (`column=? AND id>?`), not at the first tie: SQLite seeks on a row value's first column only.
+    """
+    query = {"cursor": encode_cursor(ordering, position, backwards=backwards)}
     plan = sqlite_plan(page_query(api_client, route, {**query, "ordering": ordering} if ordering else query))
 
-    assert "SEARCH" in plan, plan
+    ranges = merged_ranges(plan)
+    assert ranges is not None, plan
+    assert all(read.startswith("SEARCH") and "INDEX" in read for read in ranges), plan
+    assert any(re.search(r"=\? AND id[<>]\?\)$", read) for read in ranges), plan
     assert "TEMP B-TREE" not in plan, plan
 
 
