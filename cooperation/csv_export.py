@@ -139,16 +139,16 @@ def file_name(request: Request, moment: datetime.datetime | None) -> str:
 def rows_in_chunks(source: as_of.ListSource) -> Iterator[list[dict[str, Any]]]:
     """The source's rows in order, EXPORT_CHUNK_ROWS at a time, each chunk read from where the last stopped."""
     selected = source.shape.select(source.queryset).order_by(*(term.expression() for term in source.terms))
-    chunk = selected
+    after = None
     while True:
-        rows = source.shape.read(chunk[:EXPORT_CHUNK_ROWS])
+        rows = source.shape.read(selected[:EXPORT_CHUNK_ROWS], after=after)
         if rows:
             yield rows
         if len(rows) < EXPORT_CHUNK_ROWS:
             return
         last = [rows[-1][term.field] for term in source.terms]
         del rows  # one chunk in memory at a time: this one goes before the next is read
-        chunk = selected.filter(keyset_after(source.terms, last, selected.db))
+        after = keyset_after(source.terms, last, selected.db)
 
 
 def csv_lines(names: list[str], chunks: Iterable[list[dict[str, Any]]]) -> Iterator[bytes]:

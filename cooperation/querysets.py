@@ -80,30 +80,35 @@ def country_fields(model: type[Record]) -> tuple[str, str]:
 class SplitCondition(Expression):
     """A condition made of disjoint parts, each an index range, kept as one expression that a page read can split.
 
-    Its SQL is `condition`'s, and counts and subqueries read it as that. An ordered page read finds it
+    Its SQL is `whole()`'s, and counts and subqueries read it as that. An ordered page read finds it
     among the WHERE's top-level conditions and reads each of `parts()` as its own index range, already
     in order, merging them (`representations.merged_parts()`): where the whole condition, an OR, cannot
     be read in order from one index, and the database would read every matching row to sort them.
+    The whole is built only when something resolves it: a split read never does.
     """
 
     conditional = True
     output_field = models.BooleanField()
 
-    def __init__(self, condition: Q) -> None:
+    def __init__(self) -> None:
         super().__init__()
-        self.condition: Any = condition
+        self.resolved: Any = None  # the whole condition, as the query it is part of resolved it
 
     def get_source_expressions(self) -> list[Any]:
-        return [self.condition]
+        return [self.whole() if self.resolved is None else self.resolved]
 
     def set_source_expressions(self, exprs: Sequence[Any]) -> None:
-        (self.condition,) = exprs
+        (self.resolved,) = exprs
 
     def as_sql(self, compiler: Any, connection: Any) -> Any:
-        return compiler.compile(self.condition)
+        return compiler.compile(self.resolved)
+
+    def whole(self) -> Q:
+        """The condition as one."""
+        raise NotImplementedError
 
     def parts(self) -> list[Q]:
-        """Conditions whose rows together are this one's, each row in exactly one."""
+        """Conditions whose rows together are the whole's, each row in exactly one."""
         raise NotImplementedError
 
 
@@ -115,7 +120,10 @@ class EitherSide(SplitCondition):
 
     def __init__(self, first: str, second: str, code: Any) -> None:
         self.first, self.second, self.code = first, second, code
-        super().__init__(Q(**{first: code}) | Q(**{second: code}))
+        super().__init__()
+
+    def whole(self) -> Q:
+        return Q(**{self.first: self.code}) | Q(**{self.second: self.code})
 
     def parts(self) -> list[Q]:
         """first = code; second = code, first not.

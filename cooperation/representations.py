@@ -26,8 +26,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
+from django.core.exceptions import EmptyResultSet, FieldError, FullResultSet
 from django.db import connections, models
-from django.db.models import Aggregate, F, Func, OuterRef, QuerySet, Subquery
+from django.db.models import Aggregate, F, Func, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import BaseExpression, OrderBy
 from django.db.models.lookups import Exact
 from django.db.models.sql.compiler import SQLCompiler
@@ -241,12 +242,63 @@ class RowShape:
         """
         return self.selected_all.all()
 
-    def read(self, queryset: QuerySet[Any]) -> list[dict[str, Any]]:
-        """Dicts ready for orjson, in the serializer's field order, in one query."""
-        selected = merged_parts(self.select(queryset))
+    def read(self, queryset: QuerySet[Any], after: SplitCondition | None = None) -> list[dict[str, Any]]:
+        """Dicts ready for orjson, in the serializer's field order, in one query.
+
+        `after` is a cursor's condition (`pagination.keyset_after()`), given beside the queryset (which
+        may be sliced) so that it is split into its parts without first being resolved whole.
+        """
+        selected = self.select(queryset)
+        if found := mergeable(selected.query, after):
+            return self.read_merged(selected, found)
+        if after is not None:
+            selected = selected.all()
+            selected.query.add_q(Q(after))  # a WHERE: it holds before the slice's LIMIT, as any filter's
         compiler = selected.query.get_compiler(selected.db)
         tuples = [values for chunk in compiler.execute_sql(MULTI) for values in chunk]
         return self.reader(selected, compiler).rows(tuples) if tuples else []
+
+    def read_merged(self, selected: QuerySet[Any], found: list[Found]) -> list[dict[str, Any]]:
+        """`selected` read as `merged_parts()` splits it, its compound compiled once for each form of the read.
+
+        Compiling the compound (every part's select list, then the outer query's) cost a cursor page
+        more than its query and as much as the rest of the request. Django compiles the same SQL whatever
+        the values, so the compound's SQL is kept by what determines it: the SQL of the read without its
+        split conditions, and of each part. Those two are compiled on their own, at the cost of one plain
+        read. The compound's parameters are, for each combination of parts, the read's then the parts';
+        the compound is kept only when Django's own compile laid them out so.
+        """
+        alias = selected.db
+        rest = without_split(selected, found)
+        compiler = rest.query.get_compiler(alias)
+        try:
+            rest_sql, rest_params = compiler.as_sql()
+        except EmptyResultSet:  # the other conditions match nothing: nor does any part
+            return []
+        try:
+            compiled = [[compiler.compile(rest.query.build_where(part)) for part in c.parts()] for _, c in found]
+        except (EmptyResultSet, FullResultSet, FieldError):  # a part that is not one plain condition
+            compiled = []
+        combinations = list(itertools.product(*compiled))
+        key = (alias, rest_sql, tuple(tuple(sql for sql, _ in parts) for parts in combinations))
+        params = [param for parts in combinations for param in (*rest_params, *(p for _, part in parts for p in part))]
+        if (known := MERGED_READS.get(key)) is not None:
+            sql, reader = known
+        else:
+            merged = merged_parts(selected, found)
+            merged_compiler = merged.query.get_compiler(alias)
+            try:
+                sql, merged_params = merged_compiler.as_sql()
+            except EmptyResultSet:
+                return []
+            reader = self.reader(merged, merged_compiler)
+            if compiled and list(merged_params) == params and len(MERGED_READS) < MERGED_READS_KEPT:
+                MERGED_READS[key] = (sql, reader)
+            params = list(merged_params)
+        with connections[alias].cursor() as cursor:
+            cursor.execute(sql, params)
+            tuples = cursor.fetchall()
+        return reader.rows(tuples) if tuples else []
 
     def reader(self, selected: QuerySet[Any], compiler: SQLCompiler) -> RowReader:
         """How to turn the tuples of `selected` (a `select()`, compiled by `compiler`) into dicts."""
@@ -263,6 +315,34 @@ class RowShape:
             period_label=self.period_label,
         )
         return reader
+
+
+# A split condition and its place among the conditions of the read's WHERE (None: given beside it).
+Found = tuple[int | None, SplitCondition]
+
+# Merged reads' compound SQL and reader by database, SQL of the read without its split conditions, and
+# SQL of each combination of parts (`RowShape.read_merged()`). A few dozen forms in practice (filters,
+# orderings, the cursor's direction); past the limit, further forms are compiled on every read.
+MERGED_READS: dict[tuple[Any, ...], tuple[str, RowReader]] = {}
+MERGED_READS_KEPT = 1024
+
+
+def mergeable(query: Query, after: SplitCondition | None = None) -> list[Found]:
+    """The split conditions of an ordered read that `merged_parts()` splits (`after` too); none for any other read."""
+    found: list[Found] = [*split_conditions(query), *([(None, after)] if after is not None else [])]
+    if not found or query.combinator or query.group_by is not None or not orders_by_selected(query):
+        return []
+    if query.high_mark is not None and query.high_mark <= query.low_mark:  # an empty page: nothing to merge
+        return []
+    return found
+
+
+def without_split(selected: QuerySet[Any], found: list[Found]) -> QuerySet[Any]:
+    """A clone of `selected` without the split conditions found in its WHERE."""
+    rest = selected.all()
+    for position in sorted((position for position, _ in found if position is not None), reverse=True):
+        del rest.query.where.children[position]  # the clone's own list of conditions
+    return rest
 
 
 def split_conditions(query: Query) -> list[tuple[int, SplitCondition]]:
@@ -283,7 +363,7 @@ def orders_by_selected(query: Query) -> bool:
     )
 
 
-def merged_parts(selected: QuerySet[Any]) -> QuerySet[Any]:
+def merged_parts(selected: QuerySet[Any], found: list[Found]) -> QuerySet[Any]:
     """An ordered read whose conditions include ORs (`SplitCondition`s), as index ranges merged in order.
 
     `first = X OR second = X` (`country=`) cannot be read in order from one index, so the database
@@ -294,20 +374,13 @@ def merged_parts(selected: QuerySet[Any]) -> QuerySet[Any]:
     conditions, in a UNION ALL with the read's ORDER BY and LIMIT/OFFSET. SQLite merges the ranges
     (MERGE (UNION ALL)); PostgreSQL merges them (Merge Append) only when each is itself ordered and
     limited, so there each also takes the ordering and the end of the slice, which SQLite does not
-    allow. Any other read is returned as it is.
+    allow. `found` is what `mergeable()` found.
     """
     query = selected.query
-    found = split_conditions(query)
-    if not found or query.combinator or query.group_by is not None or not orders_by_selected(query):
-        return selected
     ordering, low, high = query.order_by, query.low_mark, query.high_mark
-    if high is not None and high <= low:  # an empty page (of an empty list): nothing to merge
-        return selected
-    rest = selected.all()
+    rest = without_split(selected, found)
     rest.query.clear_limits()
     rest.query.clear_ordering(force=True)
-    for position, _ in reversed(found):
-        del rest.query.where.children[position]  # the clone's own list of conditions
     reads = [rest.filter(*parts) for parts in itertools.product(*(condition.parts() for _, condition in found))]
     if len(reads) > 1 and connections[selected.db].features.supports_slicing_ordering_in_compound:
         reads = [read.order_by(*ordering) for read in reads]
