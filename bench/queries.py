@@ -112,6 +112,13 @@ def like_any(columns: tuple[str, ...], word: str) -> str:
     return "(" + " or ".join(f"{column} like '%{word}%'" for column in columns) + ")"
 
 
+FIRST_PAGE = "trade figures: page 1"
+
+
+def deep_cursor_page(deep_page: int) -> str:
+    return f"trade figures: cursor after page {deep_page}"
+
+
 def plan(at: Positions) -> list[Query]:
     first, second = at.pair
     filtered = "reporter=DE&period_after=1990-01-01&period_before=2010-12-31"
@@ -134,11 +141,11 @@ def plan(at: Positions) -> list[Query]:
             },
         ),
         Query(
-            "trade figures: page 1",
+            FIRST_PAGE,
             {**same(TRADE, page), "datasette": datasette("cooperation_tradefigure", _sort="period_start")},
         ),
         Query(
-            f"trade figures: cursor after page {at.deep_page}",
+            deep_cursor_page(at.deep_page),
             {
                 "api": cursor,
                 **{target: Request(f"{TRADE}?after={quote(after)}", page) for target in ("bare", "raw")},

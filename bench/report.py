@@ -71,6 +71,18 @@ def ratio(values: tuple[float, ...], baselines: tuple[float, ...] | None) -> str
     return f"{statistics.median(ratios):.2f}x{rounds}"
 
 
+def depth_note(first: Cell | None, deep: Cell | None, postgresql: bool) -> str | None:
+    """The API's deep cursor page against its first page, within each round (the goal: at most 1.2x)."""
+    if first is None or deep is None:
+        return None
+    deep_cpu, first_cpu, what = deep.cpu_by_round, first.cpu_by_round, "CPU"
+    if postgresql and deep.db_cpu_by_round and first.db_cpu_by_round:
+        deep_cpu = tuple(map(sum, zip(deep_cpu, deep.db_cpu_by_round, strict=True)))
+        first_cpu = tuple(map(sum, zip(first_cpu, first.db_cpu_by_round, strict=True)))
+        what = "app + PostgreSQL CPU"
+    return f"API {what} of the deep cursor page over the first page: {ratio(deep_cpu, first_cpu)}"
+
+
 def table(
     queries: list[str],
     targets: list[str],

@@ -29,7 +29,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from bench import database, queries
-from bench.report import LABELS, Cell, Run, machine, table
+from bench.report import LABELS, Cell, Run, depth_note, machine, table
 from bench.servers import Server, ServerError, postgres_cpu_seconds
 
 ROOT = database.ROOT
@@ -463,6 +463,12 @@ def main() -> int:
         for (query, name), cell in cells.items()
         if cell.errors
     ]
+    depth = depth_note(
+        cells.get((queries.FIRST_PAGE, "api")),
+        cells.get((queries.deep_cursor_page(facts.deep_page), "api")),
+        config.postgresql_url is not None,
+    )
+    notes += [depth] if depth else []
     print("\n" + body + "\n" + "\n".join(notes))
     print(f"== Written to {write_results(config, facts, body, notes).relative_to(ROOT)}")
     return 1 if failures else 0

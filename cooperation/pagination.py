@@ -2,7 +2,7 @@
 
 Page numbers need an OFFSET, which the database pays for row by row: page 20,000 reads a million
 rows to skip them. A cursor instead carries the ordering values of the row it stops at, and the next
-page is an indexed range scan from there (`WHERE (period_start, id) > (…)`), whatever the depth. So
+page is an indexed range scan from there (`KeysetAfter`), whatever the depth. So
 record lists take `?cursor=` beside `?page=`, and a page-number answer whose next page lies deeper
 than DEEP_OFFSET rows links to it with a cursor. A cursor page does not count (`count` is null): the
 count is what a client paging by cursor does not need, and it is the costly query.

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http.response import HttpResponseBase
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, permissions, status, viewsets
 from rest_framework.decorators import action
@@ -342,9 +342,16 @@ class CountryPairView(generics.GenericAPIView[Any]):
         with cached.reading():
             profile = pair_profile(countries[first], countries[second], recent)
         pair = urlencode({"pair": f"{first},{second}"})
-        for resource in RECORD_RESOURCES:
-            profile[resource.key]["list"] = f"{request.build_absolute_uri(reverse(f'{resource.basename}-list'))}?{pair}"
+        root = request.build_absolute_uri("/").removesuffix("/")
+        for resource, path in zip(RECORD_RESOURCES, list_paths(get_script_prefix()), strict=True):
+            profile[resource.key]["list"] = f"{root}{path}?{pair}"
         return cached.store(profile) or Response(profile)
+
+
+@functools.cache
+def list_paths(script_prefix: str) -> tuple[str, ...]:
+    """Each record list's path under this script prefix (which `reverse()` reads): the same for every profile."""
+    return tuple(reverse(f"{resource.basename}-list") for resource in RECORD_RESOURCES)
 
 
 def bounded_int(request: Request, name: str, default: int, maximum: int) -> int:

@@ -5,13 +5,15 @@ from http import HTTPStatus
 import pytest
 from django.urls import reverse
 
-from cooperation.models import TradeFigure
+from cooperation.models import Source, TradeFigure
 from cooperation.registry import RECORD_RESOURCES
+from cooperation.selectors import cited_sources
 from tests.factories import (
     CulturalInitiativeFactory,
     CulturalLandmarkFactory,
     InvestmentFactory,
     ScholarshipProgramFactory,
+    SourceFactory,
     TradeFigureFactory,
 )
 from tests.helpers import ERROR_KEYS
@@ -254,3 +256,17 @@ def test_pair_with_unknown_code_is_404_in_the_error_shape(api_client, db, first,
 
     assert response.status_code == HTTPStatus.NOT_FOUND
     assert set(response.json()) == ERROR_KEYS
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", [0, 1, 3, 4, 5])
+def test_cited_sources_are_the_sources_of_those_ids_by_title(count):
+    """Read by a statement of a power-of-two size, the ids beyond `count` repeating the last."""
+    sources = [SourceFactory(title=f"Source {letter}") for letter in "ecabd"]
+    cited = {source.pk for source in sources[:count]}
+
+    rows = cited_sources(cited, "default")
+
+    expected = Source.objects.filter(pk__in=cited).order_by("title", "id")
+    assert [row["id"] for row in rows] == [source.pk for source in expected]
+    assert all(set(row) == {"id", "title", "publisher", "url", "published_on", "language"} for row in rows)
