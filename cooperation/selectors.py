@@ -5,13 +5,15 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+from django.db import connections
 from django.db.models import Func, IntegerField, QuerySet, Subquery
-from django.db.models.expressions import Star
+from django.db.models.expressions import RawSQL, Star
 
 from cooperation.models import Country, Source
 from cooperation.registry import RECORD_RESOURCES, RecordResource
 from cooperation.representations import RowShape, Statement
 from cooperation.serializers import CountrySerializer, SourceSummarySerializer
+from cooperation.tallies import PAIR_TALLY_TABLE
 
 COUNTRY_SHAPE = RowShape.of(CountrySerializer)
 SOURCE_SHAPE = RowShape.of(SourceSummarySerializer)
@@ -69,12 +71,19 @@ def sources_statement(alias: str, size: int) -> Statement:
     return Statement.compile(build, (int,) * size, SOURCE_SHAPE)
 
 
-def pair_count(resource: RecordResource, alias: str, first: str, second: str) -> Subquery:
+def pair_count(resource: RecordResource, alias: str, first: str, second: str) -> Subquery | RawSQL:
     """How many records of the resource the pair has, as a scalar subquery.
 
-    `COUNT(*)`, not `COUNT(id)`: SQLite then counts the pair's index entries without reading a column
-    of each, twice as fast on the busiest pair.
+    A resource with a `pair_key` reads its pair tally (migration 0013_pair_tally): one row, where counting
+    the busiest pair's trade figures read 5,092 index entries. The others count the pair's records;
+    `COUNT(*)`, not `COUNT(id)`, so that SQLite counts index entries without reading a column of each.
     """
+    if resource.model.country_fields is not None and connections[alias].vendor in ("postgresql", "sqlite"):
+        return RawSQL(
+            f"COALESCE((SELECT row_count FROM {PAIR_TALLY_TABLE} WHERE table_name = %s AND pair_key = %s), 0)",
+            [resource.model._meta.db_table, ",".join(sorted((first, second)))],
+            output_field=IntegerField(),
+        )
     matching = resource.model.objects.using(alias).for_pair(first, second)
     counted = matching.order_by().annotate(records=Func(Star(), function="COUNT", output_field=IntegerField()))
     return Subquery(counted.values("records"), output_field=IntegerField())

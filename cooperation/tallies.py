@@ -20,6 +20,8 @@ from django.db import connections, models
 from cooperation.querysets import record_querysets
 
 TALLY_TABLE = "cooperation_row_tally"
+# Per record table with a pair_key and per pair, its records (migration 0013_pair_tally); read by the pair profile.
+PAIR_TALLY_TABLE = "cooperation_pair_tally"
 
 
 @functools.cache

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from cooperation.models import Source, TradeFigure
 from cooperation.querysets import record_querysets
-from cooperation.tallies import TALLY_TABLE, read_tally, tallied_tables
+from cooperation.tallies import PAIR_TALLY_TABLE, TALLY_TABLE, read_tally, tallied_tables
 from tests.factories import SourceFactory, TradeFigureFactory
 from tests.resources import SPECS, ResourceSpec
 
@@ -40,10 +40,31 @@ def tallied_models() -> list[type[models.Model]]:
     return [Source, *(records.model for records in record_querysets())]
 
 
+def paired_models() -> list[type[models.Model]]:
+    return [records.model for records in record_querysets() if records.model.country_fields is not None]
+
+
+def pair_tally_rows() -> dict[tuple[str, str], int]:
+    """Every pair's tally that is not 0 (a pair whose records all went keeps its row, at 0)."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT table_name, pair_key, row_count FROM {PAIR_TALLY_TABLE} WHERE row_count <> 0")
+        return {(table, pair): count for table, pair, count in cursor.fetchall()}
+
+
+def pair_counts() -> dict[tuple[str, str], int]:
+    """Every pair's records of every paired table, counted."""
+    counted = {}
+    for model in paired_models():
+        for pair, count in model._base_manager.order_by().values_list("pair_key").annotate(n=models.Count("*")):
+            counted[(model._meta.db_table, pair)] = count
+    return counted
+
+
 def assert_exact() -> None:
-    """Every tallied table's tally is there, and is its COUNT(*)."""
+    """Every tallied table's tally is there, and is its COUNT(*); every pair's tally is its records' count."""
     counted = {model._meta.db_table: model._base_manager.count() for model in tallied_models()}
     assert tally_rows() == counted
+    assert pair_tally_rows() == pair_counts()
 
 
 def table_columns(model: type[models.Model]) -> str:
@@ -167,6 +188,41 @@ def test_an_imported_article_moves_every_tally():
     # One source, and one record of each type (tests/data/chile-japan.yaml).
     assert tally_rows() == {table: count + 1 for table, count in before.items()}
     assert_exact()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("spec", [spec for spec in SPECS if getattr(spec.model, "country_fields", None)], ids=spec_id)
+def test_a_record_moved_to_another_pair_moves_both_pair_tallies(spec):
+    """By save() and by QuerySet.update(); a change that keeps the pair leaves the tallies alone."""
+    first, second = spec.model.country_fields
+    row = spec.factory(**{f"{first}_id": "KZ", f"{second}_id": "HU"})
+    assert_exact()
+
+    setattr(row, f"{second}_id", "DE")
+    row.save()
+    assert_exact()
+
+    spec.model._base_manager.filter(pk=row.pk).update(**{f"{first}_id": "FR"})
+    assert_exact()
+
+    spec.model._base_manager.filter(pk=row.pk).update(**{first: "DE", second: "FR"})  # the same pair, swapped
+    spec.model._base_manager.update(source_quote=models.F("source_quote"))  # every record, no pair changed
+    assert_exact()
+
+
+@pytest.mark.django_db
+def test_the_pair_profile_counts_from_the_pair_tallies(api_client):
+    """A pair's counts follow its records' writes, read from the tallies (the profile does not count)."""
+    TradeFigureFactory.create_batch(3, reporter_id="KZ", partner_id="HU")
+    TradeFigureFactory(reporter_id="HU", partner_id="KZ")
+    expected = TradeFigure.objects.for_pair("HU", "KZ").count()
+
+    with CaptureQueriesContext(connection) as captured:
+        body = api_client.get(reverse("country-pair", args=["KZ", "HU"]), {"recent": 0}).json()
+
+    assert body["trade_figures"]["count"] == expected
+    [counts] = [query["sql"] for query in captured.captured_queries if PAIR_TALLY_TABLE in query["sql"]]
+    assert "cooperation_tradefigure" in counts
 
 
 # --- lists read the tally when they count a whole table ------------------------------------------------
