@@ -275,14 +275,17 @@ class RowShape:
             rest_sql, rest_params = compiler.as_sql()
         except EmptyResultSet:  # the other conditions match nothing: nor does any part
             return []
+        key: tuple[Any, ...] | None = None  # None: the parts did not compile alone, so nothing is kept
+        params: list[Any] = []
         try:
             compiled = [[compiler.compile(rest.query.build_where(part)) for part in c.parts()] for _, c in found]
         except (EmptyResultSet, FullResultSet, FieldError):  # a part that is not one plain condition
-            compiled = []
-        combinations = list(itertools.product(*compiled))
-        key = (alias, rest_sql, tuple(tuple(sql for sql, _ in parts) for parts in combinations))
-        params = [param for parts in combinations for param in (*rest_params, *(p for _, part in parts for p in part))]
-        if (known := MERGED_READS.get(key)) is not None:
+            pass
+        else:
+            combinations = list(itertools.product(*compiled))
+            key = (alias, rest_sql, tuple(tuple(sql for sql, _ in parts) for parts in combinations))
+            params = [param for parts in combinations for param in (*rest_params, *(p for _, ps in parts for p in ps))]
+        if key is not None and (known := MERGED_READS.get(key)) is not None:
             sql, reader = known
         else:
             merged = merged_parts(selected, found)
@@ -292,7 +295,7 @@ class RowShape:
             except EmptyResultSet:
                 return []
             reader = self.reader(merged, merged_compiler)
-            if compiled and list(merged_params) == params and len(MERGED_READS) < MERGED_READS_KEPT:
+            if key is not None and list(merged_params) == params and len(MERGED_READS) < MERGED_READS_KEPT:
                 MERGED_READS[key] = (sql, reader)
             params = list(merged_params)
         with connections[alias].cursor() as cursor:
