@@ -11,7 +11,7 @@ from django.db.models.expressions import RawSQL, Star
 
 from cooperation.models import Country, Source
 from cooperation.registry import RECORD_RESOURCES, RecordResource
-from cooperation.representations import RowShape, Statement
+from cooperation.representations import Batch, RowShape, Statement
 from cooperation.serializers import CountrySerializer, SourceSummarySerializer
 from cooperation.tallies import PAIR_TALLY_TABLE
 
@@ -29,25 +29,43 @@ def partner_summaries(code: str) -> list[dict[str, Any]]:
     ]
 
 
-def pair_profile(country: dict[str, Any], partner: dict[str, Any], recent: int) -> dict[str, Any]:
-    """Per resource the pair's count and its `recent` latest records; the sources those records cite.
+def pair_profile(first: str, second: str, recent: int) -> dict[str, Any]:
+    """The two countries; per resource the pair's count and its `recent` latest records; the sources those cite.
 
-    One query counts the pair's records of every resource, each count reading only the pair's index
-    entries; one query per resource reads its latest records, the end of the same index. (A window
-    count in the records' query would make the database build every matching row in full before the
-    limit.) All are compiled once.
+    "country" or "partner" is None for an unknown code, and then there is nothing else. Two queries: one
+    batch (`profile_batch()`) reads the countries, the counts and the latest records, the other the
+    cited sources.
     """
-    profile: dict[str, Any] = {"country": country, "partner": partner}
-    codes = sorted((country["code"], partner["code"]))  # as the statements' placeholders sort
-    cited: set[int] = set()
     alias = Source.objects.db
-    [counts] = counts_statement(alias).fetch(codes, alias)
+    codes = sorted((first, second))  # as the statements' placeholders sort
+    resources = RECORD_RESOURCES if recent else ()
+    countries, count_rows, *latest = profile_batch(alias, recent).fetch(
+        [(first, second), codes, *[codes] * len(resources)], alias
+    )
+    by_code = {row["code"]: row for row in countries}
+    profile: dict[str, Any] = {"country": by_code.get(first), "partner": by_code.get(second)}
+    if len(by_code) < 2:  # an unknown code: no pair to profile
+        return profile
+    [counts] = count_rows
     for resource, count in zip(RECORD_RESOURCES, counts, strict=True):
-        records = latest_statement(resource, recent, alias).fetch(codes, alias) if recent else []
-        cited.update(record["source"] for record in records)
-        profile[resource.key] = {"count": count, "recent": records}
-    profile["sources"] = cited_sources(cited, alias)
+        profile[resource.key] = {"count": count, "recent": []}
+    for resource, records in zip(resources, latest, strict=True):
+        profile[resource.key]["recent"] = records
+    profile["sources"] = cited_sources({record["source"] for records in latest for record in records}, alias)
     return profile
+
+
+@functools.cache
+def profile_batch(alias: str, recent: int) -> Batch:
+    """The profile's reads as one batch: the countries, the counts, and unless `recent` is 0 the latest records.
+
+    One query counts the pair's records of every resource, from the pair tallies; one per resource
+    reads its latest records, the end of the pair's index. (A window count in the records' query would
+    make the database build every matching row in full before the limit.) One batch per size asked
+    for: at most MAX_RECENT + 1.
+    """
+    latest = [latest_statement(resource, recent, alias) for resource in RECORD_RESOURCES] if recent else []
+    return Batch.of([countries_statement(alias), counts_statement(alias), *latest], connections[alias])
 
 
 def cited_sources(cited: set[int], alias: str) -> list[dict[str, Any]]:
@@ -93,7 +111,7 @@ def pair_count(resource: RecordResource, alias: str, first: str, second: str) ->
 def counts_statement(alias: str) -> Statement:
     """The pair's count of each resource, in the registry's order, as one row: one round trip, not five.
 
-    The counts hang off the first country's row, which the profile has already found to exist.
+    The counts hang off the first country's row: no row when that country is unknown.
     """
 
     def build(first: str, second: str) -> QuerySet[Any]:
@@ -113,12 +131,6 @@ def latest_statement(resource: RecordResource, recent: int, alias: str) -> State
         return matching.order_by(*(term.expression() for term in resource.recent))[:recent]
 
     return Statement.compile(build, (str, str), resource.shape)
-
-
-def countries_by_code(first: str, second: str) -> dict[str, dict[str, Any]]:
-    """The two countries' representations, in one query."""
-    alias = Country.objects.db
-    return {row["code"]: row for row in countries_statement(alias).fetch((first, second), alias)}
 
 
 @functools.cache

@@ -29,7 +29,7 @@ from cooperation.pagination import MAX_DIGITS, PageNumberPagination, RecordPagin
 from cooperation.querysets import ApiQuerySet
 from cooperation.registry import RECORD_RESOURCES, RecordResource
 from cooperation.representations import RowShape, Statement
-from cooperation.selectors import countries_by_code, pair_profile, partner_summaries
+from cooperation.selectors import pair_profile, partner_summaries
 
 # The pair profile's latest records per resource.
 DEFAULT_RECENT = 10
@@ -335,12 +335,11 @@ class CountryPairView(generics.GenericAPIView[Any]):
         first, second = path_country_code(code), path_country_code(other)
         if first == second:
             raise ValidationError({"other": [f"A pair needs two different countries, not {first} twice."]})
-        countries = countries_by_code(first, second)
-        for alpha2 in (first, second):
-            if alpha2 not in countries:
-                raise NotFound(f"Unknown country code '{alpha2}'.")
         with cached.reading():
-            profile = pair_profile(countries[first], countries[second], recent)
+            profile = pair_profile(first, second, recent)
+        for alpha2, role in ((first, "country"), (second, "partner")):
+            if profile[role] is None:
+                raise NotFound(f"Unknown country code '{alpha2}'.")
         pair = urlencode({"pair": f"{first},{second}"})
         root = request.build_absolute_uri("/").removesuffix("/")
         for resource, path in zip(RECORD_RESOURCES, list_paths(get_script_prefix()), strict=True):

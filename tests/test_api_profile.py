@@ -3,11 +3,13 @@
 from http import HTTPStatus
 
 import pytest
+from django.db import connections
 from django.urls import reverse
 
 from cooperation.models import Source, TradeFigure
 from cooperation.registry import RECORD_RESOURCES
-from cooperation.selectors import cited_sources
+from cooperation.representations import Batch
+from cooperation.selectors import cited_sources, countries_statement, profile_batch
 from tests.factories import (
     CulturalInitiativeFactory,
     CulturalLandmarkFactory,
@@ -256,6 +258,41 @@ def test_pair_with_unknown_code_is_404_in_the_error_shape(api_client, db, first,
 
     assert response.status_code == HTTPStatus.NOT_FOUND
     assert set(response.json()) == ERROR_KEYS
+    unknown = first if first.upper() != "KZ" else second
+    assert f"'{unknown.upper()}'" in response.json()["detail"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("recent", [0, 1, 3, 100])
+def test_the_profile_batch_reads_what_its_statements_read_one_by_one(recent):
+    """Every branch's rows, in its own order, from its own slots: the same as each statement alone."""
+    added = {"trade_figures": 6, "investments": 4, "cultural_landmarks": 3, "scholarship_programs": 3}
+    TradeFigureFactory.create_batch(added["trade_figures"], reporter_id="HU", partner_id="KZ")
+    InvestmentFactory.create_batch(added["investments"], investor_id="KZ", recipient_id="HU")
+    CulturalLandmarkFactory.create_batch(added["cultural_landmarks"], located_in_id="KZ", honoured_country_id="HU")
+    ScholarshipProgramFactory.create_batch(added["scholarship_programs"], sponsor_id="HU", recipient_id="KZ")
+    batch = profile_batch("default", recent)
+    keys = [("KZ", "HU"), *[("HU", "KZ")] * (len(batch.statements) - 1)]
+
+    read = batch.fetch(keys, "default")
+
+    assert read == [statement.fetch(own, "default") for statement, own in zip(batch.statements, keys, strict=True)]
+    pair_counts = [ARTICLE_COUNTS[resource.key] + added.get(resource.key, 0) for resource in RECORD_RESOURCES]
+    assert read[1] == [pair_counts]
+    assert [len(rows) for rows in read[2:]] == ([min(recent, count) for count in pair_counts] if recent else [])
+
+
+@pytest.mark.django_db
+def test_a_batch_shares_slots_between_columns_of_a_kind():
+    """Two reads of the same columns fill the same slots: a row is as wide as one of them."""
+    statement = countries_statement("default")
+    batch = Batch.of([statement, statement], connections["default"])
+
+    assert batch.places[0] == batch.places[1] == tuple(range(1, len(statement.columns) + 1))
+    assert batch.fetch([("KZ", "HU"), ("DE", "FR")], "default") == [
+        statement.fetch(("KZ", "HU"), "default"),
+        statement.fetch(("DE", "FR"), "default"),
+    ]
 
 
 @pytest.mark.django_db
