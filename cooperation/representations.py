@@ -340,7 +340,7 @@ def part_form(part: Q, rest: QuerySet[Any], compiler: SQLCompiler) -> tuple[Any,
     """
     if (plain := plain_condition(part, rest.model, compiler.connection)) is not None:
         return plain
-    sql, params = compiler.compile(rest.query.build_where(part))
+    sql, params = rest.query.build_where(part).as_sql(compiler, compiler.connection)
     return sql, list(params)
 
 
