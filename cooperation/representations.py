@@ -221,6 +221,10 @@ class RowShape:
                 columns.append(Column(name, name))
         return cls(model, tuple(columns), tuple(annotations), has_label)
 
+    def source_of(self, name: str) -> str:
+        """The selected column that the output field `name` is written from."""
+        return next(column.source for column in self.columns if column.name == name)
+
     @property
     def sources(self) -> list[str]:
         """The selected columns, each once (period_label only repeats period_start's place)."""
@@ -574,6 +578,10 @@ class Batch:
     not as all of them together. The first branch casts its NULLs to their slot's type: PostgreSQL
     types a NULL from the branches before it, and two untyped NULLs would become text.
 
+    Each statement is also a common table expression, `Batch.branch(n)`, which a later statement
+    may read: the profile's cited sources are those of the latest records read before them. A
+    database reads a table expression named twice once (PostgreSQL and SQLite materialize it).
+
     Each branch's rows come in its own order (a read's ORDER BY and LIMIT): UNION ALL appends its
     branches in turn, PostgreSQL's Append and SQLite's compound SELECT alike, and nothing sorts the
     whole again.
@@ -602,12 +610,18 @@ class Batch:
             columns = [str(number)]
             for slot, kind in enumerate(slots):
                 if slot in filled:
-                    columns.append(f"branch.{connection.ops.quote_name(filled[slot])}")
+                    columns.append(f"{cls.branch(number)}.{connection.ops.quote_name(filled[slot])}")
                 else:
                     columns.append(f"CAST(NULL AS {kind})" if number == 0 else "NULL")
-            branches.append(f"SELECT {', '.join(columns)} FROM ({statements[number].sql}) branch")
+            branches.append(f"SELECT {', '.join(columns)} FROM {cls.branch(number)}")
+        tables = ", ".join(f"{cls.branch(number)} AS ({statement.sql})" for number, statement in enumerate(statements))
         places = tuple(tuple(1 + slot for slot in filled) for filled in fills)
-        return cls(tuple(statements), " UNION ALL ".join(branches), places)
+        return cls(tuple(statements), f"WITH {tables} {' UNION ALL '.join(branches)}", places)
+
+    @staticmethod
+    def branch(number: int) -> str:
+        """The name under which the batch's statements read the `number`-th statement's rows."""
+        return f"batch_branch_{number}"
 
     def fetch(self, keys: Sequence[Sequence[Any]], using: str) -> list[list[Any]]:
         """Each statement's rows (as `Statement.fetch()` gives them) for its own keys, in one query."""

@@ -9,7 +9,7 @@ from django.urls import reverse
 from cooperation.models import Source, TradeFigure
 from cooperation.registry import RECORD_RESOURCES
 from cooperation.representations import Batch
-from cooperation.selectors import cited_sources, countries_statement, profile_batch
+from cooperation.selectors import countries_statement, profile_batch
 from tests.factories import (
     CulturalInitiativeFactory,
     CulturalLandmarkFactory,
@@ -265,21 +265,28 @@ def test_pair_with_unknown_code_is_404_in_the_error_shape(api_client, db, first,
 @pytest.mark.django_db
 @pytest.mark.parametrize("recent", [0, 1, 3, 100])
 def test_the_profile_batch_reads_what_its_statements_read_one_by_one(recent):
-    """Every branch's rows, in its own order, from its own slots: the same as each statement alone."""
+    """Every branch's rows, in its own order, from its own slots: the same as each statement alone; then
+    the sources those rows cite, by title, each once."""
     added = {"trade_figures": 6, "investments": 4, "cultural_landmarks": 3, "scholarship_programs": 3}
     TradeFigureFactory.create_batch(added["trade_figures"], reporter_id="HU", partner_id="KZ")
     InvestmentFactory.create_batch(added["investments"], investor_id="KZ", recipient_id="HU")
     CulturalLandmarkFactory.create_batch(added["cultural_landmarks"], located_in_id="KZ", honoured_country_id="HU")
     ScholarshipProgramFactory.create_batch(added["scholarship_programs"], sponsor_id="HU", recipient_id="KZ")
     batch = profile_batch("default", recent)
-    keys = [("KZ", "HU"), *[("HU", "KZ")] * (len(batch.statements) - 1)]
+    alone = batch.statements[:-1] if recent else batch.statements  # the cited sources read the batch's branches
+    keys = [("KZ", "HU"), *[("HU", "KZ")] * (len(alone) - 1)]
 
-    read = batch.fetch(keys, "default")
+    read = batch.fetch([*keys, *([()] if recent else [])], "default")
 
-    assert read == [statement.fetch(own, "default") for statement, own in zip(batch.statements, keys, strict=True)]
+    assert read[: len(alone)] == [statement.fetch(own, "default") for statement, own in zip(alone, keys, strict=True)]
     pair_counts = [ARTICLE_COUNTS[resource.key] + added.get(resource.key, 0) for resource in RECORD_RESOURCES]
     assert read[1] == [pair_counts]
-    assert [len(rows) for rows in read[2:]] == ([min(recent, count) for count in pair_counts] if recent else [])
+    latest = read[2 : len(alone)]
+    assert [len(rows) for rows in latest] == ([min(recent, count) for count in pair_counts] if recent else [])
+    if recent:
+        cited = {record["source"] for rows in latest for record in rows}
+        expected = Source.objects.filter(pk__in=cited).order_by("title", "id")
+        assert [row["id"] for row in read[-1]] == [source.pk for source in expected]
 
 
 @pytest.mark.django_db
@@ -295,15 +302,16 @@ def test_a_batch_shares_slots_between_columns_of_a_kind():
     ]
 
 
-@pytest.mark.django_db
-@pytest.mark.parametrize("count", [0, 1, 3, 4, 5])
-def test_cited_sources_are_the_sources_of_those_ids_by_title(count):
-    """Read by a statement of a power-of-two size, the ids beyond `count` repeating the last."""
+@pytest.mark.parametrize("count", [1, 3, 5])
+def test_pair_sources_are_the_cited_ones_by_title(api_client, db, count):
+    """Sources titled out of order, each cited by some of the pair's latest records: by title, each once."""
     sources = [SourceFactory(title=f"Source {letter}") for letter in "ecabd"]
-    cited = {source.pk for source in sources[:count]}
+    for number, source in enumerate(sources[:count]):
+        TradeFigureFactory.create_batch(2, source=source, reporter_id="KZ", partner_id="HU", notes=str(number))
+    body = api_client.get(reverse("country-pair", args=["KZ", "HU"]), {"recent": 100}).json()
 
-    rows = cited_sources(cited, "default")
-
+    cited = {record["source"] for key in ARTICLE_COUNTS for record in body[key]["recent"]}
     expected = Source.objects.filter(pk__in=cited).order_by("title", "id")
-    assert [row["id"] for row in rows] == [source.pk for source in expected]
-    assert all(set(row) == {"id", "title", "publisher", "url", "published_on", "language"} for row in rows)
+    assert [row["id"] for row in body["sources"]] == [source.pk for source in expected]
+    assert {source.pk for source in sources[:count]} <= cited
+    assert all(set(row) == {"id", "title", "publisher", "url", "published_on", "language"} for row in body["sources"])
