@@ -31,7 +31,8 @@ from django.db import connections, models
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Aggregate, F, Func, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import BaseExpression, OrderBy
-from django.db.models.lookups import Exact
+from django.db.models.fields.tuple_lookups import Tuple, TupleLookupMixin  # type: ignore[import-untyped]
+from django.db.models.lookups import Exact, Lookup
 from django.db.models.sql.compiler import SQLCompiler
 from django.db.models.sql.constants import MULTI
 from django.db.models.sql.query import Query
@@ -359,6 +360,12 @@ def plain_condition(condition: Q, model: type[models.Model], connection: Any) ->
             shape.append(inner[0])
             params.extend(inner[1])
             continue
+        if isinstance(child, TupleLookupMixin):  # PostgreSQL's cursor: (a, b) > (x, y)
+            if (row := plain_row_value(child, model, connection)) is None:
+                return None
+            shape.append(row[0])
+            params.extend(row[1])
+            continue
         if not isinstance(child, tuple):
             return None
         path, value = child
@@ -380,6 +387,35 @@ def plain_condition(condition: Q, model: type[models.Model], connection: Any) ->
         else:
             return None
     return tuple(shape), params
+
+
+def plain_row_value(lookup: Lookup, model: type[models.Model], connection: Any) -> tuple[Any, list[Any]] | None:
+    """`plain_condition()` of a row-value comparison of the model's own columns with values, `(a, b) > (x, y)`."""
+    if not connection.features.supports_tuple_lookups:  # SQLite writes it as an OR of its terms instead
+        return None
+    columns, values = lookup.lhs, lookup.rhs
+    if (
+        not isinstance(columns, Tuple)
+        or not isinstance(values, (tuple, list))
+        or lookup.lookup_name not in PLAIN_LOOKUPS
+    ):
+        return None
+    fields = []
+    for column, value in zip(columns.get_source_expressions(), values, strict=True):
+        if not isinstance(column, F) or value is None or hasattr(value, "resolve_expression"):
+            return None
+        try:
+            field = model._meta.get_field(column.name)
+        except FieldDoesNotExist:
+            return None
+        if not isinstance(field, models.Field) or field.is_relation:
+            return None
+        fields.append(field)
+    shape = ("row", tuple(field.name for field in fields), lookup.lookup_name)
+    # Django writes each value as Value(value, output_field=column's field) would: get_db_prep_value().
+    return shape, [
+        field.get_db_prep_value(value, connection, prepared=False) for field, value in zip(fields, values, strict=True)
+    ]
 
 
 # Merged reads' compound SQL and reader by database, SQL of the read without its split conditions, and

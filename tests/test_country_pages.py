@@ -304,8 +304,9 @@ def test_a_merged_read_is_compiled_once_for_its_form(api_client):
 @pytest.mark.django_db
 @pytest.mark.parametrize("spec", SPECS, ids=[spec.basename for spec in SPECS])
 def test_a_plain_part_has_the_parameters_django_compiles_for_it(spec):
-    """Every part of a cursor after each record, in every ordering, and of `country=`: described without
-    compiling it (`plain_condition()`), its parameters are those of Django's compile, in the same order."""
+    """Every part of a cursor after each record, in every ordering (on PostgreSQL as a row value too), and
+    of `country=`: described without compiling it (`plain_condition()`), its parameters are those of
+    Django's compile, in the same order."""
     make_records(spec)
     first, second = spec.model.country_fields
     queryset = spec.model._default_manager.all()
@@ -316,6 +317,9 @@ def test_a_plain_part_has_the_parameters_django_compiles_for_it(spec):
         for record in queryset:
             values = [getattr(record, term.field) for term in ordered]
             conditions.append(KeysetAfter(ordered, values))
+            one_way = len({term.descending for term in ordered}) == 1
+            if connection.features.supports_tuple_lookups and one_way and None not in values:
+                conditions.append(KeysetAfter(ordered, values, row_value=True))  # PostgreSQL's `(a, b) > (x, y)`
     described = 0
     for condition in conditions:
         for part in condition.parts():
@@ -362,5 +366,4 @@ def test_a_later_cursor_page_resolves_no_part(api_client, monkeypatch):
 
     assert second.status_code == HTTPStatus.OK
     assert len(second.json()["results"]) == 2
-    if not connection.features.supports_tuple_lookups:  # PostgreSQL's row value is compiled
-        assert resolved == []
+    assert resolved == []
