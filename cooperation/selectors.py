@@ -36,10 +36,12 @@ def pair_profile(first: str, second: str, recent: int) -> dict[str, Any]:
     `profile_batch()`.
     """
     alias = Source.objects.db
-    codes = sorted((first, second))  # as the statements' placeholders sort
+    batch = profile_batch(alias, recent)
+    codes = sorted((first, second))  # as the pair tallies' keys sort
+    # Every statement with keys takes the pair's two codes; the cited sources' reads the batch's rows instead.
+    keys = [codes if statement.placeholders else () for statement in batch.statements]
+    countries, count_rows, *reads = batch.fetch(keys, alias)
     resources = RECORD_RESOURCES if recent else ()
-    keys = [(first, second), codes, *[codes] * len(resources), *([()] if resources else [])]
-    countries, count_rows, *reads = profile_batch(alias, recent).fetch(keys, alias)
     by_code = {row["code"]: row for row in countries}
     profile: dict[str, Any] = {"country": by_code.get(first), "partner": by_code.get(second)}
     if len(by_code) < 2:  # an unknown code: no pair to profile
