@@ -38,6 +38,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param
 
+from cooperation import compiled
 from cooperation.querysets import SplitCondition
 from cooperation.tallies import read_tally
 
@@ -268,20 +269,20 @@ class TallyPaginator(Paginator):
     """Django's paginator, but the count of a whole tallied table is its row tally: one row read, not every row.
 
     The tally is read where the queryset reads (`queryset.db`: the replica, or the primary inside a write),
-    so count and page come from the same database. Anything else counts as Django does: a filtered list
-    with COUNT(*) over its index range, an as-of list (history rows, not tallied) and a table without a
-    tally row too.
+    so count and page come from the same database. Anything else counts with COUNT(*) (a filtered list over
+    its index range, an as-of list of history rows, a table without a tally row), by SQL compiled once
+    per form of the list (`compiled.count()`).
     """
 
     @cached_property
     def count(self) -> int:
         queryset = self.object_list
-        if isinstance(queryset, QuerySet) and counts_whole_table(queryset):
-            tally = read_tally(queryset.model, queryset.db)
-            if tally is not None:
-                return tally
-        count: int = super().count
-        return count
+        if not isinstance(queryset, QuerySet):
+            count: int = super().count
+            return count
+        if counts_whole_table(queryset) and (tally := read_tally(queryset.model, queryset.db)) is not None:
+            return tally
+        return compiled.count(queryset, queryset.count)
 
 
 class RecordPagination(PageNumberPagination):

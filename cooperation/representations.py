@@ -34,12 +34,12 @@ from django.db.models.expressions import BaseExpression, OrderBy
 from django.db.models.fields.tuple_lookups import Tuple, TupleLookupMixin  # type: ignore[import-untyped]
 from django.db.models.lookups import Exact, Lookup
 from django.db.models.sql.compiler import SQLCompiler
-from django.db.models.sql.constants import MULTI
 from django.db.models.sql.query import Query
 from django.utils.functional import Promise
 from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 
+from cooperation import compiled
 from cooperation.models import link_table, period_label
 from cooperation.querysets import SplitCondition
 
@@ -260,9 +260,27 @@ class RowShape:
         if after is not None:
             selected = selected.all()
             selected.query.add_q(Q(after))  # a WHERE: it holds before the slice's LIMIT, as any filter's
-        compiler = selected.query.get_compiler(selected.db)
-        tuples = [values for chunk in compiler.execute_sql(MULTI) for values in chunk]
-        return self.reader(selected, compiler).rows(tuples) if tuples else []
+        alias, query = selected.db, selected.query
+        try:
+            form = compiled.form_of(query, alias)
+        except EmptyResultSet:
+            return []
+        if form is not None and (kept := compiled.kept_page_read(form, query, alias)) is not None:
+            sql, reader = kept
+            params: Sequence[Any] = form.params
+        else:
+            compiler = query.get_compiler(alias)
+            try:
+                sql, params = compiler.as_sql()
+            except EmptyResultSet:
+                return []
+            reader = self.reader(selected, compiler)
+            if form is not None:
+                compiled.keep_page_read(form, query, alias, sql, params, reader)
+        with connections[alias].cursor() as cursor:
+            cursor.execute(sql, params)
+            tuples = cursor.fetchall()
+        return reader.rows(tuples) if tuples else []
 
     def read_merged(self, selected: QuerySet[Any], found: list[Found]) -> list[dict[str, Any]]:
         """`selected` read as `merged_parts()` splits it, its compound compiled once for each form of the read.
