@@ -287,29 +287,33 @@ class RowShape:
 
         Compiling the compound (every part's select list, then the outer query's) cost a cursor page
         more than its query and as much as the rest of the request. Django compiles the same SQL whatever
-        the values, so the compound's SQL is kept by what determines it: the SQL of the read without its
-        split conditions, and of each part. Those two are compiled on their own, at the cost of one plain
-        read. The compound's parameters are, for each combination of parts, the read's then the parts';
-        the compound is kept only when Django's own compile laid them out so. (A part of plain
+        the values, so the compound's SQL is kept by what determines it: the form of the read without
+        its split conditions (`compiled.form_of()`: its WHERE is compiled alone), its page, and the SQL
+        of each part. The compound's parameters are, for each combination of parts, the read's then the
+        parts'; the compound is kept only when Django's own compile laid them out so. (A part of plain
         comparisons is not even compiled: `part_form()`.)
         """
         alias = selected.db
         rest = without_split(selected, found)
-        compiler = rest.query.get_compiler(alias)
         try:
-            rest_sql, rest_params = compiler.as_sql()
+            form = compiled.form_of(rest.query, alias)
         except EmptyResultSet:  # the other conditions match nothing: nor does any part
             return []
-        key: tuple[Any, ...] | None = None  # None: the parts did not compile alone, so nothing is kept
+        key: tuple[Any, ...] | None = None  # None: the read or its parts are not described, so nothing is kept
         params: list[Any] = []
+        compiler = rest.query.get_compiler(alias)
         try:
-            compiled = [[part_form(part, rest, compiler) for part in c.parts()] for _, c in found]
+            described = [[part_form(part, rest, compiler) for part in c.parts()] for _, c in found]
         except (EmptyResultSet, FullResultSet, FieldError):  # a part that is not one plain condition
             pass
         else:
-            combinations = list(itertools.product(*compiled))
-            key = (alias, rest_sql, tuple(tuple(sql for sql, _ in parts) for parts in combinations))
-            params = [param for parts in combinations for param in (*rest_params, *(p for _, ps in parts for p in ps))]
+            if form is not None:
+                combinations = list(itertools.product(*described))
+                page = (rest.query.low_mark, rest.query.high_mark)
+                key = (form.key, page, tuple(tuple(sql for sql, _ in parts) for parts in combinations))
+                params = [
+                    param for parts in combinations for param in (*form.params, *(p for _, ps in parts for p in ps))
+                ]
         if key is not None and (known := MERGED_READS.get(key)) is not None:
             sql, reader = known
         else:
