@@ -62,6 +62,9 @@ LISTS = [
     ("cultural-initiative-list", "country=FR&page_size=1"),
     ("source-list", "search=source"),
     ("source-list", "ordering=-published_on"),
+    ("country-list", "has_records=true"),
+    ("country-list", "has_records=false&page=2"),
+    ("country-list", "search=land&ordering=-code"),
 ]
 
 
